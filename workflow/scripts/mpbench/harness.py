@@ -1,0 +1,318 @@
+"""The timing loop and command line shared by every strategy script.
+
+A strategy script defines ``SPLITS`` (the splits it supports) and one function per workload
+it runs, e.g. ``def primes(job: Job) -> int``, then ends with::
+
+    if __name__ == "__main__":
+        harness.main(__doc__, globals())
+
+The harness owns everything else: arguments, the reference answer, warmups and timed
+repeats, the answer check, the cell timeout, the process-tree clean-up and the record.
+"""
+
+import argparse
+import contextlib
+import math
+import multiprocessing
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from mpbench import metadata, processes, record
+from mpbench.primes import count_primes_sieve
+from mpbench.split import SINGLE, split_work
+
+# Workload name -> function giving the expected answer for N, computed outside the clock.
+EXPECTED = {"primes": count_primes_sieve}
+PHASES = ("startup", "compute", "teardown")
+
+EXIT_FAILED, EXIT_USAGE, EXIT_WRONG_ANSWER, EXIT_TIMEOUT = 1, 2, 3, 124
+
+
+class WrongAnswer(AssertionError):
+    def __init__(self, expected, got, run: str):
+        super().__init__(f"wrong answer in {run}: expected {expected}, got {got}")
+
+
+class CellTimeout(Exception):
+    pass
+
+
+class LeftoverProcesses(RuntimeError):
+    pass
+
+
+@dataclass
+class Job:
+    """What one run of a strategy is asked to do, and where it marks its phases."""
+
+    workload: str
+    n: int
+    processes: int
+    split: str
+    pieces: list[range]
+    context: multiprocessing.context.BaseContext
+    marks: dict[str, float] = field(default_factory=dict)
+
+    def lap(self, phase: str) -> None:
+        """Mark the end of `phase` ('startup' or 'compute'); teardown is what follows."""
+        self.marks[phase] = time.perf_counter()
+
+    @contextlib.contextmanager
+    def pool(self, initializer: Callable | None = None, initargs: tuple = ()):
+        """A multiprocessing.Pool of `processes` workers with an honest lifecycle.
+
+        Shared objects reach the workers through `initializer(*initargs)`, which runs once
+        in each worker as it starts: the portable way (under spawn and forkserver, globals
+        set in the parent are not seen by the children).
+
+        Start-up ends once the pool exists, compute ends when the body is done; teardown is
+        close() and join(), so the workers' exit is paid inside the timed run. On an error
+        the pool is terminated instead, so no worker outlives the run.
+        """
+        pool = self.context.Pool(self.processes, initializer, initargs)
+        self.lap("startup")
+        try:
+            yield pool
+            self.lap("compute")
+            pool.close()
+        except BaseException:
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
+
+
+@dataclass
+class Measurement:
+    answer: object
+    warmups_s: list[float]
+    repeats_s: list[float]
+    phases_s: dict[str, list[float] | None]
+
+
+def _phases_of(job: Job, started: float, finished: float) -> dict[str, float] | None:
+    if set(job.marks) != {"startup", "compute"}:
+        return None
+    return {
+        "startup": job.marks["startup"] - started,
+        "compute": job.marks["compute"] - job.marks["startup"],
+        "teardown": finished - job.marks["compute"],
+    }
+
+
+def measure(run: Callable[[Job], object], make_job: Callable[[], Job], expected,
+            warmups: int, repeats: int) -> Measurement:
+    """Run `warmups` untimed then `repeats` timed runs, each checked against `expected`.
+
+    Only the strategy call is inside the clock; the job (its pieces) is built before it and
+    the answer check and leftover-process check after it.
+    """
+    totals, phase_runs, answer = [], [], None
+    for index in range(warmups + repeats):
+        label = f"warmup {index + 1}" if index < warmups else f"repeat {index - warmups + 1}"
+        job = make_job()
+        started = time.perf_counter()
+        answer = run(job)
+        finished = time.perf_counter()
+        if answer != expected:
+            raise WrongAnswer(expected, answer, label)
+        leftovers = processes.live_descendants()
+        if leftovers:
+            processes.kill_descendants()
+            raise LeftoverProcesses(
+                f"{label} returned with {len(leftovers)} process(es) still running "
+                f"(pids {[p.pid for p in leftovers]}); every strategy must join what it starts"
+            )
+        totals.append(finished - started)
+        phase_runs.append(_phases_of(job, started, finished))
+    timed = phase_runs[warmups:]
+    phases_s = {
+        phase: None if any(p is None for p in timed) else [p[phase] for p in timed]
+        for phase in PHASES
+    }
+    return Measurement(answer, totals[:warmups], totals[warmups:], phases_s)
+
+
+@contextlib.contextmanager
+def deadline(seconds: float):
+    """Raise CellTimeout in the main thread once `seconds` have passed."""
+
+    def on_alarm(signum, frame):
+        # Kill the workers first: whatever cleanup the strategy runs while the exception
+        # unwinds (join, shutdown) then returns at once instead of waiting on a hung child.
+        processes.kill_descendants()
+        raise CellTimeout(f"cell timed out after {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def workloads_of(namespace: dict) -> list[str]:
+    return [name for name in EXPECTED if callable(namespace.get(name))]
+
+
+def run_cell(namespace: dict, strategy: str, workload: str, n: int, processes_: int,
+             split: str, warmups: int, repeats: int, timeout_s: float,
+             start_method: str | None = None) -> dict:
+    """Measure one cell of the strategy defined in `namespace` and return its record."""
+    check_cell(namespace, strategy, workload, n, processes_, split)
+    context = multiprocessing.get_context(resolve_start_method(namespace, strategy, start_method))
+    expected = EXPECTED[workload](n)
+    environment = metadata.collect()
+    load_before, started_at = metadata.load_average(), metadata.now_iso()
+
+    pieces = split_work(n, processes_, split)
+
+    def make_job() -> Job:
+        return Job(workload, n, processes_, split, pieces, context)
+
+    try:
+        with deadline(timeout_s):
+            result = measure(namespace[workload], make_job, expected, warmups, repeats)
+    except BaseException:
+        processes.kill_descendants()
+        raise
+    return {
+        "schema_version": record.SCHEMA_VERSION,
+        "workload": workload,
+        "strategy": strategy,
+        "split": split,
+        "n": n,
+        "processes": processes_,
+        "start_method": context.get_start_method() if namespace.get("STARTS_PROCESSES", True) else None,
+        "pieces": len(pieces),
+        "answer": result.answer,
+        "expected": expected,
+        "correct": True,
+        "warmups_s": result.warmups_s,
+        "repeats_s": result.repeats_s,
+        "phases_s": result.phases_s,
+        "timeout_s": timeout_s,
+        "started_at": started_at,
+        "finished_at": metadata.now_iso(),
+        "load_before": load_before,
+        "load_after": metadata.load_average(),
+        "environment": environment,
+    }
+
+
+def check_cell(namespace: dict, strategy: str, workload: str, n: int, processes_: int,
+               split: str) -> None:
+    """Refuse a cell the strategy cannot run, naming what is allowed."""
+    workloads = workloads_of(namespace)
+    if workload not in workloads:
+        raise ValueError(f"strategy {strategy!r} does not run workload {workload!r}; "
+                         f"it runs: {', '.join(workloads) or 'none'}")
+    splits = namespace["SPLITS"]
+    if split not in splits:
+        raise ValueError(f"strategy {strategy!r} has no split {split!r}; "
+                         f"allowed: {', '.join(splits)}")
+    if n < 2:
+        raise ValueError(f"n must be >= 2, got {n}")
+    if processes_ < 1:
+        raise ValueError(f"processes must be >= 1, got {processes_}")
+    if split == SINGLE and processes_ != 1:
+        raise ValueError(f"strategy {strategy!r} runs in one process (split {SINGLE!r}); "
+                         f"processes must be 1, got {processes_}")
+
+
+def resolve_start_method(namespace: dict, strategy: str, requested: str | None) -> str:
+    """The start method to use: the one asked for, else the platform's default.
+
+    A strategy that works under some methods only lists them in START_METHODS; its first
+    one is used when the platform's default is not among them.
+    """
+    allowed = namespace.get("START_METHODS", tuple(multiprocessing.get_all_start_methods()))
+    if requested is None:
+        default = multiprocessing.get_context().get_start_method()
+        return default if default in allowed else allowed[0]
+    if requested not in allowed:
+        raise ValueError(f"strategy {strategy!r} cannot run under start method {requested!r}; "
+                         f"allowed: {', '.join(allowed)}")
+    return requested
+
+
+def _bounded_int(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}")
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not value > 0 or math.isinf(value):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, got {text!r}")
+    return value
+
+
+def parser_for(description: str, namespace: dict, strategy: str) -> argparse.ArgumentParser:
+    splits = namespace["SPLITS"]
+    parser = argparse.ArgumentParser(
+        prog=f"{strategy}.py", description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Exit status: 0 record written, 2 bad arguments, 3 wrong answer, "
+               "124 timed out, 1 any other failure (no record is written on failure).",
+    )
+    workloads = workloads_of(namespace)
+    parser.add_argument("--workload", choices=workloads, default=workloads[0])
+    parser.add_argument("--n", type=_bounded_int(2), required=True,
+                        help="problem size: count primes in [2, N]")
+    parser.add_argument("--processes", type=_bounded_int(1), default=1,
+                        help="number of workers P (default: 1)")
+    parser.add_argument("--split", choices=splits, default=splits[-1],
+                        help=f"how the range is cut (default: {splits[-1]})")
+    parser.add_argument("--warmups", type=_bounded_int(0), default=1, help="untimed runs (default: 1)")
+    parser.add_argument("--repeats", type=_bounded_int(1), default=3, help="timed runs (default: 3)")
+    parser.add_argument("--timeout", type=_positive_float, default=600.0,
+                        help="seconds for the whole cell before its process tree is killed (default: 600)")
+    parser.add_argument("--start-method", choices=multiprocessing.get_all_start_methods(),
+                        default=None, help="multiprocessing start method (default: the platform's)")
+    parser.add_argument("--output", type=Path,
+                        help="write the JSON record here (default: print it)")
+    return parser
+
+
+def main(description: str, namespace: dict, argv: list[str] | None = None) -> int:
+    """Command line of a strategy script; exits with the status documented in --help."""
+    strategy = Path(namespace["__file__"]).stem
+    parser = parser_for(description, namespace, strategy)
+    args = parser.parse_args(argv)
+    try:
+        cell = run_cell(namespace, strategy, args.workload, args.n, args.processes, args.split,
+                        args.warmups, args.repeats, args.timeout, args.start_method)
+    except ValueError as error:
+        parser.error(str(error))
+    except WrongAnswer as error:
+        print(f"mpbench: {strategy}: {error} (n={args.n}, processes={args.processes}, "
+              f"split={args.split}); no record written", file=sys.stderr)
+        sys.exit(EXIT_WRONG_ANSWER)
+    except CellTimeout as error:
+        print(f"mpbench: {strategy}: {error} (n={args.n}, processes={args.processes}, "
+              f"split={args.split}); process tree killed, no record written", file=sys.stderr)
+        sys.exit(EXIT_TIMEOUT)
+    if args.output is None:
+        import json
+
+        print(json.dumps(cell, indent=2, sort_keys=True))
+    else:
+        record.write(cell, args.output)
+    return 0

@@ -1,0 +1,51 @@
+"""The process tree of a cell: what is still running under us, and how to end it.
+
+multiprocessing keeps two helpers of its own alive until the parent exits (the resource
+tracker, which unlinks leaked shared memory, and the forkserver). They belong to the
+interpreter, not to a strategy, so they are neither counted as leftovers nor killed early.
+"""
+
+import psutil
+
+
+def _multiprocessing_helper_pids() -> set[int]:
+    pids = set()
+    try:
+        from multiprocessing import resource_tracker
+
+        pids.add(resource_tracker._resource_tracker._pid)
+    except (ImportError, AttributeError):
+        pass
+    try:
+        from multiprocessing import forkserver
+
+        pids.add(forkserver._forkserver._forkserver_pid)
+    except (ImportError, AttributeError):
+        pass
+    pids.discard(None)
+    return pids
+
+
+def live_descendants(include_helpers: bool = False) -> list[psutil.Process]:
+    """Every process below this one that is still running (zombies excluded)."""
+    helpers = set() if include_helpers else _multiprocessing_helper_pids()
+    alive = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.pid not in helpers and child.status() != psutil.STATUS_ZOMBIE:
+                alive.append(child)
+        except psutil.NoSuchProcess:
+            continue
+    return alive
+
+
+def kill_descendants(include_helpers: bool = False, timeout_s: float = 5.0) -> list[int]:
+    """SIGKILL every live descendant, wait for them, and return their pids."""
+    victims = live_descendants(include_helpers)
+    for process in victims:
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(victims, timeout=timeout_s)
+    return [process.pid for process in victims]

@@ -1,0 +1,66 @@
+"""The cell record: one versioned, self-describing JSON file per cell.
+
+Written atomically (temporary file, then rename), so a crash never leaves a partial record
+that a reader could take for a result; read back only after validation against the schema.
+"""
+
+import json
+import os
+import tempfile
+from functools import cache
+from pathlib import Path
+
+import jsonschema
+
+SCHEMA_VERSION = 1
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "record.schema.json"
+
+
+class RecordError(ValueError):
+    """A record file that is missing, unreadable, or not a valid mpbench record."""
+
+
+@cache
+def _validator() -> jsonschema.protocols.Validator:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    return validator_class(schema)
+
+
+def validate(record: dict, source: str = "record") -> dict:
+    """Return `record` if it follows the schema, else raise RecordError naming the field."""
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(record))
+    if error is not None:
+        where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
+        raise RecordError(f"{source}: invalid record at {where}: {error.message}")
+    return record
+
+
+def write(record: dict, path: str | os.PathLike) -> None:
+    """Validate, then write `record` to `path` atomically."""
+    validate(record, str(path))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            json.dump(record, stream, indent=2, sort_keys=True)
+            stream.write("\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def read(path: str | os.PathLike) -> dict:
+    """Load and validate one record; RecordError names the file and what is wrong."""
+    try:
+        record = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise RecordError(f"{path}: not a readable JSON record ({error})") from error
+    if not isinstance(record, dict):
+        raise RecordError(f"{path}: a record must be a JSON object")
+    return validate(record, str(path))

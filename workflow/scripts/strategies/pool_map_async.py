@@ -1,0 +1,26 @@
+"""pool_map_async: multiprocessing.Pool.map_async, collecting the results later.
+
+The call returns at once with an AsyncResult, leaving the parent free while the workers
+count; the parent then waits on get(). Same work as pool_map: the difference measured is
+only the cost of the asynchronous interface.
+"""
+
+import sys
+
+import _bootstrap  # noqa: F401
+from mpbench import harness
+from mpbench.primes import count_primes_in
+
+SPLITS = ("static", "dynamic")
+
+
+def primes(job: harness.Job) -> int:
+    with job.pool() as pool:
+        pending = pool.map_async(count_primes_in, job.pieces, chunksize=1)
+        # ... the parent could do other work here ...
+        counts = pending.get()
+    return sum(counts)
+
+
+if __name__ == "__main__":
+    sys.exit(harness.main(__doc__, globals()))
