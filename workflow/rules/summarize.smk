@@ -1,0 +1,50 @@
+# The cheap steps after the measurements: tables, figures, report items. They read the
+# records only, so they may run in parallel with each other (never with a timing job's data
+# missing: they depend on every record).
+
+# figure name -> the function of mpbench/analysis/figures.py that draws it
+FIGURES = {
+    name: f"results/figures/{{workload}}/{name}.png"
+    for name in ("speedup_vs_processes", "efficiency_vs_processes", "time_vs_n", "fixed_cost")
+}
+
+
+def figure_targets():
+    return [path.format(workload=w) for w in config["workloads"] for path in FIGURES.values()]
+
+
+rule summarize:
+    input:
+        records=cell_records,
+    output:
+        cells=report(
+            "results/summary/cells.csv",
+            caption="../report/cells.rst",
+            category="Summary",
+            labels={"table": "cells.csv"},
+        ),
+        repeats="results/summary/repeats.csv",
+        markdown="results/summary/cells.md",
+    log:
+        "results/logs/summarize.log",
+    script:
+        "../scripts/summarize.py"
+
+
+rule plot:
+    input:
+        cells="results/summary/cells.csv",
+    output:
+        **{
+            name: report(
+                path,
+                caption=f"../report/{name}.rst",
+                category="{workload} workload",
+                labels={"figure": name.replace("_", " ")},
+            )
+            for name, path in FIGURES.items()
+        },
+    log:
+        "results/logs/plot-{workload}.log",
+    script:
+        "../scripts/plot.py"

@@ -1,0 +1,1 @@
+"""mpbench.analysis: the reader side (tables, figures, report) over recorded cells."""

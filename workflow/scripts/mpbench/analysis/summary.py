@@ -1,0 +1,150 @@
+"""From cell records to tables: the per-repeat tidy table and the per-cell summary.
+
+Speedup, efficiency and the Karp-Flatt serial fraction follow METHOD.md. Speedups are only
+ever taken against `single` from the same results set, on the same host and interpreter.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mpbench import record
+from mpbench.registry import BASELINE
+
+CELL_KEYS = ["workload", "strategy", "split", "n", "processes"]
+# A results set may hold several machines or Python builds: never mix them.
+RUN_KEYS = ["hostname", "python_version", "python_build"]
+CV_FLAG = 0.10  # METHOD.md: a cell whose CV exceeds 10 % is flagged
+
+
+def speedup(t1: float, tp: float) -> float:
+    """S = T1 / TP."""
+    return t1 / tp
+
+
+def efficiency(s: float, processes: int, cores: int) -> float:
+    """E = S / min(P, cores): oversubscribed workers cannot add cores."""
+    return s / min(processes, cores)
+
+
+def karp_flatt(s: float, processes: int, cores: int) -> float:
+    """Serial fraction e = (1/S - 1/p) / (1 - 1/p), p = min(P, cores); NaN when p == 1."""
+    p = min(processes, cores)
+    if p <= 1:
+        return float("nan")
+    return (1 / s - 1 / p) / (1 - 1 / p)
+
+
+def _context(rec: dict) -> dict:
+    env = rec["environment"]
+    return {
+        **{key: rec[key] for key in CELL_KEYS},
+        "start_method": rec["start_method"] or "",
+        "hostname": env["hostname"],
+        "python_version": env["python_version"],
+        "python_build": env["python_build"],
+        "cores": len(env["cpu_affinity"]),
+    }
+
+
+def repeats_table(records: list[dict]) -> pd.DataFrame:
+    """Tidy table: one row per timed repeat, with its phases where the strategy marks them."""
+    rows = []
+    for rec in records:
+        context = _context(rec)
+        for index, total in enumerate(rec["repeats_s"]):
+            row = {**context, "repeat": index + 1, "total_s": total}
+            for phase, values in rec["phases_s"].items():
+                row[f"{phase}_s"] = np.nan if values is None else values[index]
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _stats(rec: dict) -> dict:
+    times = np.asarray(rec["repeats_s"], dtype=float)
+    q1, median, q3 = np.percentile(times, [25, 50, 75])
+    cv = times.std(ddof=1) / times.mean() if len(times) > 1 else np.nan
+    stats = {
+        "repeats": len(times),
+        "median_s": median,
+        "min_s": times.min(),
+        "max_s": times.max(),
+        "iqr_s": q3 - q1,
+        "cv": cv,
+        "flagged": bool(cv > CV_FLAG),
+    }
+    for phase, values in rec["phases_s"].items():
+        stats[f"{phase}_median_s"] = np.nan if values is None else float(np.median(values))
+    return stats
+
+
+def cells_table(records: list[dict]) -> pd.DataFrame:
+    """One row per cell: spread, speedup, efficiency, Karp-Flatt, correctness, oversubscription."""
+    if not records:
+        raise ValueError("no cell records to summarize")
+    cells = pd.DataFrame(
+        [{**_context(rec), **_stats(rec), "answer": rec["answer"], "expected": rec["expected"],
+          "correct": rec["answer"] == rec["expected"], "pieces": rec["pieces"]}
+         for rec in records]
+    )
+    duplicated = cells.duplicated(CELL_KEYS + RUN_KEYS, keep=False)
+    if duplicated.any():
+        raise ValueError(f"the same cell appears twice: {cells.loc[duplicated, CELL_KEYS].values.tolist()}")
+    cells["oversubscribed"] = cells["processes"] > cells["cores"]
+
+    baseline = cells.loc[cells["strategy"] == BASELINE, ["workload", "n", *RUN_KEYS, "median_s"]]
+    baseline = baseline.rename(columns={"median_s": "t1_s"})
+    cells = cells.merge(baseline, on=["workload", "n", *RUN_KEYS], how="left", validate="many_to_one")
+    cells["speedup"] = speedup(cells["t1_s"], cells["median_s"])
+    cells["efficiency"] = [
+        efficiency(s, p, c) for s, p, c in zip(cells["speedup"], cells["processes"], cells["cores"])
+    ]
+    cells["karp_flatt"] = [
+        karp_flatt(s, p, c) for s, p, c in zip(cells["speedup"], cells["processes"], cells["cores"])
+    ]
+    order = ["workload", "n", "strategy", "split", "processes"]
+    return cells.sort_values(order, kind="stable").reset_index(drop=True)
+
+
+def markdown_table(cells: pd.DataFrame) -> str:
+    """The summary as a Markdown table, one per workload and N, fastest first."""
+    out = []
+    for (workload, n, host, python), group in cells.groupby(
+        ["workload", "n", "hostname", "python_version"], sort=True
+    ):
+        cores = int(group["cores"].iloc[0])
+        out.append(f"### {workload}, N = {n:,} ({host}, Python {python}, {cores} cores)\n")
+        out.append("| strategy | split | P | median (s) | CV | speedup | efficiency | Karp–Flatt | note |")
+        out.append("|---|---|---:|---:|---:|---:|---:|---:|---|")
+        for row in group.sort_values(["processes", "median_s"]).itertuples():
+            notes = [note for flag, note in ((row.oversubscribed, "oversubscribed"),
+                                             (row.flagged, "CV > 10 %"),
+                                             (not row.correct, "WRONG")) if flag]
+            out.append(
+                f"| {row.strategy} | {row.split} | {row.processes} | {row.median_s:.4f} | "
+                f"{_pct(row.cv)} | {row.speedup:.2f} | {row.efficiency:.2f} | "
+                f"{_num(row.karp_flatt)} | {', '.join(notes)} |"
+            )
+        out.append("")
+    return "\n".join(out)
+
+
+def _pct(value: float) -> str:
+    return "–" if pd.isna(value) else f"{100 * value:.1f} %"
+
+
+def _num(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:.3f}"
+
+
+def summarize(record_paths: list, cells_csv, repeats_csv, markdown) -> pd.DataFrame:
+    """Read every record (a corrupt one fails naming its file) and write the three tables."""
+    records = [record.read(path) for path in record_paths]
+    cells = cells_table(records)
+    for path in (cells_csv, repeats_csv, markdown):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    cells.to_csv(cells_csv, index=False, float_format="%.6g")
+    repeats_table(records).to_csv(repeats_csv, index=False, float_format="%.6g")
+    Path(markdown).write_text(markdown_table(cells), encoding="utf-8")
+    return cells

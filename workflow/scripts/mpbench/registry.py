@@ -1,0 +1,44 @@
+"""The strategies: one script per strategy under workflow/scripts/strategies/.
+
+A strategy's name is its file name, in config, result paths and figure legends alike.
+Adding a strategy is adding one file there (and its name to the config).
+"""
+
+import importlib
+import sys
+from pathlib import Path
+from types import ModuleType
+
+STRATEGIES_DIR = Path(__file__).resolve().parents[1] / "strategies"
+BASELINE = "single"
+
+
+class UnknownStrategy(KeyError):
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def names() -> list[str]:
+    """Every strategy there is a script for, alphabetically."""
+    return sorted(p.stem for p in STRATEGIES_DIR.glob("*.py") if not p.stem.startswith("_"))
+
+
+def script(name: str) -> Path:
+    if name not in names():
+        raise UnknownStrategy(
+            f"unknown strategy {name!r}; known: {', '.join(names())} "
+            f"(a strategy is a file {STRATEGIES_DIR}/<name>.py)"
+        )
+    return STRATEGIES_DIR / f"{name}.py"
+
+
+def load(name: str) -> ModuleType:
+    """Import the strategy's script as the module `name` (its folder goes on sys.path)."""
+    script(name)
+    if str(STRATEGIES_DIR) not in sys.path:
+        sys.path.insert(0, str(STRATEGIES_DIR))
+    return importlib.import_module(name)
+
+
+def splits(name: str) -> tuple[str, ...]:
+    return tuple(load(name).SPLITS)

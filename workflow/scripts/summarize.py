@@ -1,0 +1,11 @@
+"""Snakemake script: every cell record -> results/summary/{cells,repeats}.csv and cells.md."""
+
+import sys
+
+from mpbench.analysis.summary import summarize
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+with open(sm.log[0], "w", encoding="utf-8") as log:
+    sys.stderr = log
+    cells = summarize(sm.input.records, sm.output.cells, sm.output.repeats, sm.output.markdown)
+    print(f"{len(cells)} cells summarized", file=log)
