@@ -1,5 +1,5 @@
 # One job per cell. The strategy runs as a plain Python process (no Snakemake import in the
-# measured processes); the resource `mpbench_timing` (limit 1, in profiles/default) keeps two
+# measured processes) that kills its own process tree if the cell outlives timeout_s; the resource `mpbench_timing` (limit 1, in profiles/default) keeps two
 # timing jobs from ever running at once, whatever --cores says.
 
 
@@ -16,13 +16,10 @@ rule measure_cell:
         warmups=config["warmups"],
         repeats=config["repeats"],
         timeout_s=config["timeout_s"],
-        # last resort if the harness itself cannot act on its own deadline
-        hard_timeout_s=config["timeout_s"] + 60,
     threads: cell_threads
     resources:
         mpbench_timing=1,
     shell:
-        "timeout --kill-after=10 {params.hard_timeout_s} "
         "{params.python} {input.strategy:q}"
         " --workload {wildcards.workload} --n {wildcards.n}"
         " --processes {wildcards.processes} --split {wildcards.split}"

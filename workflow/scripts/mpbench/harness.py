@@ -14,7 +14,7 @@ import argparse
 import contextlib
 import math
 import multiprocessing
-import signal
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -30,15 +30,12 @@ EXPECTED = {"primes": count_primes_sieve}
 PHASES = ("startup", "compute", "teardown")
 
 EXIT_FAILED, EXIT_USAGE, EXIT_WRONG_ANSWER, EXIT_TIMEOUT = 1, 2, 3, 124
+SUPERVISED = "MPBENCH_SUPERVISED"  # set in the measured process by its supervisor
 
 
 class WrongAnswer(AssertionError):
     def __init__(self, expected, got, run: str):
         super().__init__(f"wrong answer in {run}: expected {expected}, got {got}")
-
-
-class CellTimeout(Exception):
-    pass
 
 
 class LeftoverProcesses(RuntimeError):
@@ -137,25 +134,6 @@ def measure(run: Callable[[Job], object], make_job: Callable[[], Job], expected,
     return Measurement(answer, totals[:warmups], totals[warmups:], phases_s)
 
 
-@contextlib.contextmanager
-def deadline(seconds: float):
-    """Raise CellTimeout in the main thread once `seconds` have passed."""
-
-    def on_alarm(signum, frame):
-        # Kill the workers first: whatever cleanup the strategy runs while the exception
-        # unwinds (join, shutdown) then returns at once instead of waiting on a hung child.
-        processes.kill_descendants()
-        raise CellTimeout(f"cell timed out after {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def workloads_of(namespace: dict) -> list[str]:
     return [name for name in EXPECTED if callable(namespace.get(name))]
 
@@ -176,8 +154,7 @@ def run_cell(namespace: dict, strategy: str, workload: str, n: int, processes_: 
         return Job(workload, n, processes_, split, pieces, context)
 
     try:
-        with deadline(timeout_s):
-            result = measure(namespace[workload], make_job, expected, warmups, repeats)
+        result = measure(namespace[workload], make_job, expected, warmups, repeats)
     except BaseException:
         processes.kill_descendants()
         raise
@@ -291,24 +268,35 @@ def parser_for(description: str, namespace: dict, strategy: str) -> argparse.Arg
     return parser
 
 
+def supervise(script: str, argv: list[str], timeout_s: float, cell_name: str) -> int:
+    """Run this same command as the measured process, in its own process group."""
+    command = [sys.executable, script, *argv]
+    code = processes.run_in_own_group(command, {**os.environ, SUPERVISED: "1"}, timeout_s)
+    if code is None:
+        print(f"mpbench: {cell_name}: cell timed out after {timeout_s:g} s; process tree "
+              "killed, no record written", file=sys.stderr, flush=True)
+        return EXIT_TIMEOUT
+    return code if code >= 0 else EXIT_FAILED
+
+
 def main(description: str, namespace: dict, argv: list[str] | None = None) -> int:
     """Command line of a strategy script; exits with the status documented in --help."""
     strategy = Path(namespace["__file__"]).stem
     parser = parser_for(description, namespace, strategy)
     args = parser.parse_args(argv)
+    cell_name = f"{strategy} (n={args.n}, processes={args.processes}, split={args.split})"
+    if os.environ.get(SUPERVISED) != "1":
+        return supervise(namespace["__file__"], sys.argv[1:] if argv is None else argv,
+                         args.timeout, cell_name)
     try:
-        cell = run_cell(namespace, strategy, args.workload, args.n, args.processes, args.split,
-                        args.warmups, args.repeats, args.timeout, args.start_method)
+        cell = run_cell(namespace, strategy, args.workload, args.n, args.processes,
+                            args.split, args.warmups, args.repeats, args.timeout,
+                            args.start_method)
     except ValueError as error:
         parser.error(str(error))
     except WrongAnswer as error:
-        print(f"mpbench: {strategy}: {error} (n={args.n}, processes={args.processes}, "
-              f"split={args.split}); no record written", file=sys.stderr)
+        print(f"mpbench: {cell_name}: {error}; no record written", file=sys.stderr)
         sys.exit(EXIT_WRONG_ANSWER)
-    except CellTimeout as error:
-        print(f"mpbench: {strategy}: {error} (n={args.n}, processes={args.processes}, "
-              f"split={args.split}); process tree killed, no record written", file=sys.stderr)
-        sys.exit(EXIT_TIMEOUT)
     if args.output is None:
         import json
 

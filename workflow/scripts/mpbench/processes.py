@@ -1,9 +1,17 @@
 """The process tree of a cell: what is still running under us, and how to end it.
 
+A strategy script runs as two processes: a supervisor that only waits, and the measured
+process below it, in a process group of its own, which the supervisor kills whole if the
+cell's deadline passes.
+
 multiprocessing keeps two helpers of its own alive until the parent exits (the resource
 tracker, which unlinks leaked shared memory, and the forkserver). They belong to the
 interpreter, not to a strategy, so they are neither counted as leftovers nor killed early.
 """
+
+import os
+import signal
+import subprocess
 
 import psutil
 
@@ -49,3 +57,27 @@ def kill_descendants(include_helpers: bool = False, timeout_s: float = 5.0) -> l
             pass
     psutil.wait_procs(victims, timeout=timeout_s)
     return [process.pid for process in victims]
+
+
+def run_in_own_group(command: list[str], env: dict, timeout_s: float) -> int | None:
+    """Run `command` in a new session and return its exit code, or None if it timed out.
+
+    Whatever happens, nothing it started survives: the whole process group is killed at
+    once by the kernel (so a Pool cannot fork a replacement worker in between), on timeout,
+    on Ctrl-C, and after a normal exit too (orphans a strategy forgot to join).
+    """
+    child = subprocess.Popen(command, env=env, start_new_session=True)
+    try:
+        return child.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        return None
+    finally:
+        _kill_group(child.pid)
+        child.wait()
+
+
+def _kill_group(group: int) -> None:
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass  # the group is already empty

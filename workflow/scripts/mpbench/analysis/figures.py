@@ -39,11 +39,30 @@ WIDTH_IN, PANEL_HEIGHT_IN, DPI = 11.0, 4.2, 110
 # Hand-picked, mutually distinct colours for the known strategies (no grey: that is the
 # ideal line; black is the baseline), then a qualitative palette for user-added strategies.
 _KNOWN_COLOURS = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-    "#e377c2", "#bcbd22", "#17becf", "#393b79", "#e6ab02",
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#bcbd22",
+    "#17becf",
+    "#393b79",
+    "#e6ab02",
 )
-_EXTRA_COLOURS = ("#7b4173", "#637939", "#843c39", "#6baed6", "#fd8d3c", "#74c476",
-                  "#9e9ac8", "#e7969c", "#8c6d31", "#3182bd")
+_EXTRA_COLOURS = (
+    "#7b4173",
+    "#637939",
+    "#843c39",
+    "#6baed6",
+    "#fd8d3c",
+    "#74c476",
+    "#9e9ac8",
+    "#e7969c",
+    "#8c6d31",
+    "#3182bd",
+)
 
 
 def strategy_colours(strategies) -> dict:
@@ -103,9 +122,16 @@ def time_vs_n(cells: pd.DataFrame, path) -> None:
         baseline = strategy == BASELINE
         yerr = np.vstack([rows["median_s"] - rows["min_s"], rows["max_s"] - rows["median_s"]])
         ax.errorbar(
-            rows["n"], rows["median_s"], yerr=np.nan_to_num(np.clip(yerr, 0, None)),
-            color=colours[strategy], lw=3 if baseline else 1.2, zorder=3 if baseline else 2,
-            marker="o", ms=4, capsize=2, label=f"{strategy} (P = 1)" if baseline else strategy,
+            rows["n"],
+            rows["median_s"],
+            yerr=np.nan_to_num(np.clip(yerr, 0, None)),
+            color=colours[strategy],
+            lw=3 if baseline else 1.2,
+            zorder=3 if baseline else 2,
+            marker="o",
+            ms=4,
+            capsize=2,
+            label=f"{strategy} (P = 1)" if baseline else strategy,
         )
         _hollow_flagged(ax, rows, rows["n"], rows["median_s"], colours[strategy])
     ax.set(xscale="log", yscale="log", xlabel="problem size N", ylabel="median time (s)")
@@ -138,7 +164,9 @@ def fixed_cost(cells: pd.DataFrame, path) -> None:
     at_one = at_one.groupby(["n", "strategy"], as_index=False).first()
     at_one["overhead_pct"] = 100 * (at_one["median_s"] / at_one["n"].map(baseline) - 1)
 
-    fig, axes = _panels(cells, sharey=False, height=max(3.0, 0.28 * at_one["strategy"].nunique() + 1.2))
+    fig, axes = _panels(
+        cells, sharey=False, height=max(3.0, 0.28 * at_one["strategy"].nunique() + 1.2)
+    )
     for n, ax in axes.items():
         rows = at_one[at_one["n"] == n].dropna(subset=["overhead_pct"])
         rows = rows.sort_values("overhead_pct", ascending=False)
@@ -147,8 +175,10 @@ def fixed_cost(cells: pd.DataFrame, path) -> None:
             ax.set(xticks=[], yticks=[])
             continue
         bars = ax.barh(
-            rows["strategy"], rows["overhead_pct"],
-            color=[colours[s] for s in rows["strategy"]], height=0.7,
+            rows["strategy"],
+            rows["overhead_pct"],
+            color=[colours[s] for s in rows["strategy"]],
+            height=0.7,
         )
         for bar, flagged in zip(bars, rows["flagged"]):
             if flagged:
@@ -164,8 +194,13 @@ def fixed_cost(cells: pd.DataFrame, path) -> None:
         ax.grid(True, axis="x", alpha=0.3)
         ax.set_title(f"N = {n:,}", fontsize=10)
     handles = [Patch(facecolor="grey", hatch="///", edgecolor="white")]
-    _finish(fig, cells, path, [(handles, ["flagged: CV > 10 %"], None)],
-            title="Fixed cost of each strategy at P = 1 (overhead over single)")
+    _finish(
+        fig,
+        cells,
+        path,
+        [(handles, ["flagged: CV > 10 %"], None)],
+        title="Fixed cost of each strategy at P = 1 (overhead over single)",
+    )
 
 
 # --- shared helpers -----------------------------------------------------------------------
@@ -178,8 +213,12 @@ def _lines_vs_processes(cells, path, column, ylabel, efficiency) -> None:
     colours = strategy_colours(cells["strategy"])
     parallel = cells[cells["strategy"] != BASELINE]
     p_values = sorted(parallel["processes"].unique()) or [1]
-    series = [(s, sp) for s in colours for sp in ("dynamic", "static")
-              if not parallel[(parallel["strategy"] == s) & (parallel["split"] == sp)].empty]
+    series = [
+        (s, sp)
+        for s in colours
+        for sp in ("dynamic", "static")
+        if not parallel[(parallel["strategy"] == s) & (parallel["split"] == sp)].empty
+    ]
     # Dodge the series a little along x so that coinciding markers stay visible.
     dodge = {key: 2 ** (0.16 * (i / max(len(series) - 1, 1) - 0.5)) for i, key in enumerate(series)}
     x_low, x_high = min(p_values) / 1.35, max(p_values) * 1.35
@@ -194,8 +233,15 @@ def _lines_vs_processes(cells, path, column, ylabel, efficiency) -> None:
         else:  # straight segments between the measured P, like the data lines
             ps = np.array([*p_values, x_high])
             ax.plot(ps, np.minimum(ps, cores), color="grey", ls=":", lw=1.8, zorder=1)
-            ax.text(x_high / 1.03, min(x_high, cores), "ideal", ha="right", va="bottom",
-                    fontsize=8, color="dimgrey")
+            ax.text(
+                x_high / 1.03,
+                min(x_high, cores),
+                "ideal",
+                ha="right",
+                va="bottom",
+                fontsize=8,
+                color="dimgrey",
+            )
         for strategy, split in series:
             rows = rows_n[(rows_n["strategy"] == strategy) & (rows_n["split"] == split)]
             rows = rows.groupby("processes", as_index=False).first()
@@ -203,8 +249,17 @@ def _lines_vs_processes(cells, path, column, ylabel, efficiency) -> None:
             if rows.empty:
                 continue
             x = rows["processes"] * dodge[(strategy, split)]
-            ax.plot(x, rows[column], color=colours[strategy], ls=SPLIT_STYLES[split],
-                    lw=1.1, alpha=0.85, marker="o", ms=4, zorder=2)
+            ax.plot(
+                x,
+                rows[column],
+                color=colours[strategy],
+                ls=SPLIT_STYLES[split],
+                lw=1.1,
+                alpha=0.85,
+                marker="o",
+                ms=4,
+                zorder=2,
+            )
             _hollow_flagged(ax, rows, x, rows[column], colours[strategy])
             top = max(top, rows[column].max() * 1.08)
         if rows_n[column].notna().sum() == 0:
@@ -226,8 +281,10 @@ def _lines_vs_processes(cells, path, column, ylabel, efficiency) -> None:
             ax.text(x_low * 1.05, 1.0, "ideal", va="bottom", fontsize=8, color="dimgrey")
             ax.text(x_low * 1.05, 0.9, "0.9", va="top", fontsize=8, color="dimgrey")
 
-    strategy_handles = [Line2D([], [], color=colours[s], marker="o", ms=4, lw=1.1)
-                        for s in dict.fromkeys(s for s, _ in series)]
+    strategy_handles = [
+        Line2D([], [], color=colours[s], marker="o", ms=4, lw=1.1)
+        for s in dict.fromkeys(s for s, _ in series)
+    ]
     strategy_labels = list(dict.fromkeys(s for s, _ in series))
     style_handles = [
         Line2D([], [], color="black", ls="-", lw=1.1),
@@ -235,18 +292,29 @@ def _lines_vs_processes(cells, path, column, ylabel, efficiency) -> None:
         Line2D([], [], color="grey", ls=":", lw=1.8),
         _flag_handle(),
     ]
-    style_labels = ["dynamic split", "static split",
-                    "ideal (E = 1)" if efficiency else "ideal S = min(P, cores)",
-                    "flagged: CV > 10 %"]
-    _finish(fig, cells, path, [(strategy_handles, strategy_labels, "strategy"),
-                               (style_handles, style_labels, "line style")])
+    style_labels = [
+        "dynamic split",
+        "static split",
+        "ideal (E = 1)" if efficiency else "ideal S = min(P, cores)",
+        "flagged: CV > 10 %",
+    ]
+    _finish(
+        fig,
+        cells,
+        path,
+        [
+            (strategy_handles, strategy_labels, "strategy"),
+            (style_handles, style_labels, "line style"),
+        ],
+    )
 
 
 def _panels(cells, sharey, height=PANEL_HEIGHT_IN):
     """The shared layout: one subplot per problem size N, side by side, sorted by N."""
     ns = sorted(cells["n"].dropna().unique()) or [0]
-    fig, axes = plt.subplots(1, len(ns), figsize=(WIDTH_IN, height), sharey=sharey,
-                             squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(
+        1, len(ns), figsize=(WIDTH_IN, height), sharey=sharey, squeeze=False, layout="constrained"
+    )
     return fig, {int(n): ax for n, ax in zip(ns, axes[0])}
 
 
@@ -256,9 +324,17 @@ def _finish(fig, cells, path, legends, title=None) -> None:
     fig.suptitle(f"{title}\n{info}" if title else info, fontsize=11)
     anchor = 1.0
     for handles, labels, title in legends:
-        legend = fig.legend(handles, labels, title=title, loc="upper left",
-                            bbox_to_anchor=(1.0, anchor), fontsize=8, title_fontsize=9,
-                            frameon=False, alignment="left")
+        legend = fig.legend(
+            handles,
+            labels,
+            title=title,
+            loc="upper left",
+            bbox_to_anchor=(1.0, anchor),
+            fontsize=8,
+            title_fontsize=9,
+            frameon=False,
+            alignment="left",
+        )
         fig.canvas.draw()
         box = legend.get_window_extent().transformed(fig.transFigure.inverted())
         anchor = box.y0 - 0.02
@@ -272,8 +348,10 @@ def _provenance(cells) -> str:
         return " / ".join(sorted(found)) or "?"
 
     cores = _cores(cells)
-    return (f"{values('workload')} workload · host {values('hostname')} · "
-            f"Python {values('python_version')} · {cores} core{'s' if cores != 1 else ''}")
+    return (
+        f"{values('workload')} workload · host {values('hostname')} · "
+        f"Python {values('python_version')} · {cores} core{'s' if cores != 1 else ''}"
+    )
 
 
 def _mark_cores(ax, cores, x_low, x_high, max_p) -> None:
@@ -281,21 +359,47 @@ def _mark_cores(ax, cores, x_low, x_high, max_p) -> None:
     if not x_low < cores < x_high:
         return
     ax.axvline(cores, color="dimgrey", lw=1)
-    ax.text(cores, 0.98, f"cores = {cores} ", transform=ax.get_xaxis_transform(),
-            va="top", ha="right", fontsize=8, color="dimgrey")
+    ax.text(
+        cores,
+        0.98,
+        f"cores = {cores} ",
+        transform=ax.get_xaxis_transform(),
+        va="top",
+        ha="right",
+        fontsize=8,
+        color="dimgrey",
+    )
     if max_p <= cores:  # nothing measured beyond the cores: no region to shade
         return
     ax.axvspan(cores, x_high, color="grey", alpha=0.08, lw=0)
-    ax.text(x_high / 1.03, 0.98, "oversubscribed", transform=ax.get_xaxis_transform(),
-            va="top", ha="right", fontsize=8, color="dimgrey", style="italic")
+    ax.text(
+        x_high / 1.03,
+        0.98,
+        "oversubscribed",
+        transform=ax.get_xaxis_transform(),
+        va="top",
+        ha="right",
+        fontsize=8,
+        color="dimgrey",
+        style="italic",
+    )
 
 
 def _hollow_flagged(ax, rows, x, y, colour) -> None:
     """Redraw the markers of flagged (noisy) cells hollow."""
     mask = rows["flagged"].to_numpy()
     if mask.any():
-        ax.plot(np.asarray(x)[mask], np.asarray(y)[mask], ls="none", marker="o", ms=6,
-                mfc="white", mec=colour, mew=1.3, zorder=4)
+        ax.plot(
+            np.asarray(x)[mask],
+            np.asarray(y)[mask],
+            ls="none",
+            marker="o",
+            ms=6,
+            mfc="white",
+            mec=colour,
+            mew=1.3,
+            zorder=4,
+        )
 
 
 def _flag_handle():
@@ -303,8 +407,16 @@ def _flag_handle():
 
 
 def _no_data(ax, message) -> None:
-    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center",
-            color="dimgrey", fontsize=9)
+    ax.text(
+        0.5,
+        0.5,
+        message,
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        color="dimgrey",
+        fontsize=9,
+    )
 
 
 def _clean(cells: pd.DataFrame) -> pd.DataFrame:

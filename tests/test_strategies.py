@@ -1,0 +1,69 @@
+"""Every strategy gives the exact count for any N >= 2 and P >= 1."""
+
+import multiprocessing
+
+import pytest
+
+from mpbench import harness, processes, registry
+from mpbench.primes import count_primes_sieve
+from mpbench.split import split_work
+
+STRATEGIES = registry.names()
+# N = 2 and 3 (the smallest), 98 and 7920 (just above the primes 97 and 7919), 1000 (round)
+SIZES = [2, 3, 98, 1000, 7920]
+# P = 3 does not divide the ranges evenly; P = 5 is more than N for the small sizes
+PROCESS_COUNTS = [1, 2, 3, 5]
+
+
+def run_strategy(name: str, n: int, processes_: int, split: str):
+    module = registry.load(name)
+    method = harness.resolve_start_method(vars(module), name, None)
+    job = harness.Job("primes", n, processes_, split, split_work(n, processes_, split),
+                      multiprocessing.get_context(method))
+    return module.primes(job), job
+
+
+def cases():
+    for name in STRATEGIES:
+        for split in registry.splits(name):
+            for n in SIZES:
+                for p in [1] if split == "none" else PROCESS_COUNTS:
+                    yield pytest.param(name, split, n, p, id=f"{name}-{split}-n{n}-p{p}")
+
+
+def test_every_blog_strategy_is_registered():
+    assert set(STRATEGIES) >= {
+        "single", "threads", "process_queue", "pool_map", "pool_map_async", "pool_apply_async",
+        "process_pool_executor", "manager", "sharedctypes_value", "sharedctypes_array",
+        "shared_numpy", "mmap_anonymous",
+    }
+
+
+@pytest.mark.parametrize("name,split,n,processes_", list(cases()))
+def test_strategy_counts_exactly(name, split, n, processes_):
+    count, _ = run_strategy(name, n, processes_, split)
+    assert count == count_primes_sieve(n)
+    assert processes.live_descendants() == []
+
+
+@pytest.mark.parametrize("name", [s for s in STRATEGIES if s != "single"])
+def test_strategy_at_the_blog_size_with_more_workers_than_cores(name):
+    # the blog post's Process version was wrong whenever cpu_count() != 4
+    count, _ = run_strategy(name, 10**5, 6, "static")
+    assert count == 9592
+
+
+@pytest.mark.parametrize("name", [s for s in STRATEGIES if s not in ("single", "threads")])
+def test_process_strategies_mark_phases_that_add_up(name):
+    import time
+
+    module = registry.load(name)
+    job = harness.Job("primes", 5000, 2, "dynamic", split_work(5000, 2, "dynamic"),
+                      multiprocessing.get_context(harness.resolve_start_method(vars(module), name, None)))
+    started = time.perf_counter()
+    module.primes(job)
+    finished = time.perf_counter()
+    phases = harness._phases_of(job, started, finished)
+    assert phases is not None, f"{name} does not mark start-up and compute"
+    assert all(value >= 0 for value in phases.values())
+    assert sum(phases.values()) == pytest.approx(finished - started, abs=1e-9)
