@@ -1,6 +1,7 @@
 # One job per cell. The strategy runs as a plain Python process (no Snakemake import in the
-# measured processes) that kills its own process tree if the cell outlives timeout_s; the resource `mpbench_timing` (limit 1, in profiles/default) keeps two
-# timing jobs from ever running at once, whatever --cores says.
+# measured processes) that kills its own process tree if the cell outlives timeout_s.
+# The resource `mpbench_timing` (limit 1, in profiles/default) keeps two timing jobs from
+# ever running at once, whatever --cores says.
 
 
 rule measure_cell:

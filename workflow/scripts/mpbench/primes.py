@@ -6,8 +6,6 @@ here and used by every strategy. The expected answer comes from an independent n
 
 from math import isqrt
 
-import numpy as np
-
 
 def is_prime(n: int) -> bool:
     """Trial division by every d in 2..floor(sqrt(n)); pure Python on purpose (holds the GIL)."""
@@ -30,6 +28,8 @@ def count_primes_in(numbers: range) -> int:
 
 def count_primes_sieve(n: int) -> int:
     """pi(n) by a sieve of Eratosthenes in numpy: the independent reference answer."""
+    import numpy as np  # here, not at the top: the supervising process never needs it
+
     if n < 2:
         return 0
     is_candidate = np.ones(n + 1, dtype=bool)

@@ -10,8 +10,6 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-import jsonschema
-
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "record.schema.json"
 
@@ -21,7 +19,9 @@ class RecordError(ValueError):
 
 
 @cache
-def _validator() -> jsonschema.protocols.Validator:
+def _validator():
+    import jsonschema  # here, not at the top: the supervising process never needs it
+
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     validator_class = jsonschema.validators.validator_for(schema)
     validator_class.check_schema(schema)
@@ -30,7 +30,9 @@ def _validator() -> jsonschema.protocols.Validator:
 
 def validate(record: dict, source: str = "record") -> dict:
     """Return `record` if it follows the schema, else raise RecordError naming the field."""
-    error = jsonschema.exceptions.best_match(_validator().iter_errors(record))
+    from jsonschema.exceptions import best_match
+
+    error = best_match(_validator().iter_errors(record))
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
         raise RecordError(f"{source}: invalid record at {where}: {error.message}")

@@ -149,11 +149,12 @@ def time_vs_n(cells: pd.DataFrame, path) -> None:
 
 
 def fixed_cost(cells: pd.DataFrame, path) -> None:
-    """Each strategy's fixed cost: overhead of its P = 1 run over `single`, in percent.
+    """Each strategy's fixed cost: extra time of its P = 1 run over `single`, in milliseconds.
 
     Read it as: what a strategy costs before any parallelism (start-up, pickling, proxies).
-    Bars are sorted per N, cheapest at the top; hatched bars had noisy repeats (CV > 10 %).
-    At small N the overhead dwarfs the work; at large N it should shrink to a few percent.
+    Bars are sorted per N, cheapest at the top, labelled in ms and in percent of `single`;
+    hatched bars had noisy repeats (CV > 10 %). A fixed cost stays about the same in ms as N
+    grows, so its share shrinks: at small N it dwarfs the work, at large N it is a few percent.
     """
     cells = _clean(cells)
     colours = strategy_colours(cells["strategy"])
@@ -162,34 +163,39 @@ def fixed_cost(cells: pd.DataFrame, path) -> None:
     at_one = cells[(cells["strategy"] != BASELINE) & (cells["processes"] == 1)]
     at_one = at_one.sort_values("split", key=lambda s: s != "static")  # static first
     at_one = at_one.groupby(["n", "strategy"], as_index=False).first()
-    at_one["overhead_pct"] = 100 * (at_one["median_s"] / at_one["n"].map(baseline) - 1)
+    t1 = at_one["n"].map(baseline)
+    at_one["overhead_pct"] = 100 * (at_one["median_s"] / t1 - 1)
+    at_one["overhead_ms"] = 1000 * (at_one["median_s"] - t1)
 
     fig, axes = _panels(
         cells, sharey=False, height=max(3.0, 0.28 * at_one["strategy"].nunique() + 1.2)
     )
     for n, ax in axes.items():
-        rows = at_one[at_one["n"] == n].dropna(subset=["overhead_pct"])
-        rows = rows.sort_values("overhead_pct", ascending=False)
+        rows = at_one[at_one["n"] == n].dropna(subset=["overhead_ms"])
+        rows = rows.sort_values("overhead_ms", ascending=False)
         if rows.empty:
             _no_data(ax, f"N = {n:,}: no P = 1 cells\nor no `single` baseline")
             ax.set(xticks=[], yticks=[])
             continue
         bars = ax.barh(
             rows["strategy"],
-            rows["overhead_pct"],
+            rows["overhead_ms"],
             color=[colours[s] for s in rows["strategy"]],
             height=0.7,
         )
         for bar, flagged in zip(bars, rows["flagged"]):
             if flagged:
                 bar.set(hatch="///", edgecolor="white")
-        labels = [f"{v:+.0f} %" if abs(v) >= 10 else f"{v:+.1f} %" for v in rows["overhead_pct"]]
+        labels = [
+            f"{ms:+.1f} ms ({pct:+.0f} %)" if abs(pct) >= 10 else f"{ms:+.1f} ms ({pct:+.1f} %)"
+            for ms, pct in zip(rows["overhead_ms"], rows["overhead_pct"])
+        ]
         ax.bar_label(bars, labels, padding=2, fontsize=7)
         ax.axvline(0, color="black", lw=0.8)
-        low, high = min(0, rows["overhead_pct"].min()), max(0, rows["overhead_pct"].max())
+        low, high = min(0, rows["overhead_ms"].min()), max(0, rows["overhead_ms"].max())
         span = (high - low) or 1.0
-        ax.set_xlim(low - 0.05 * span - (0.25 * span if low < 0 else 0), high + 0.3 * span)
-        ax.set_xlabel("overhead over single at P = 1 (%)")
+        ax.set_xlim(low - 0.05 * span - (0.4 * span if low < 0 else 0), high + 0.45 * span)
+        ax.set_xlabel("extra time over single at P = 1 (ms)")
         ax.tick_params(axis="y", labelsize=8)
         ax.grid(True, axis="x", alpha=0.3)
         ax.set_title(f"N = {n:,}", fontsize=10)
@@ -199,7 +205,7 @@ def fixed_cost(cells: pd.DataFrame, path) -> None:
         cells,
         path,
         [(handles, ["flagged: CV > 10 %"], None)],
-        title="Fixed cost of each strategy at P = 1 (overhead over single)",
+        title="Fixed cost of each strategy at P = 1 (extra time over single)",
     )
 
 
