@@ -18,6 +18,6 @@ include: "workflow/rules/summarize.smk"
 
 
 rule all:
+    default_target: True
     input:
         summary_targets(),
-    default_target: True

@@ -1,8 +1,10 @@
 # Config validation, the list of cells, and wildcard constraints.
 
+import os
 import sys
 from pathlib import Path
 
+import jsonschema
 from snakemake.utils import validate
 
 SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
@@ -10,9 +12,6 @@ sys.path.insert(0, str(SCRIPTS))
 
 from mpbench import registry  # noqa: E402
 from mpbench.split import SINGLE  # noqa: E402
-
-
-import jsonschema  # noqa: E402
 
 
 def config_error(error: jsonschema.ValidationError) -> str:
@@ -56,11 +55,24 @@ check_strategies(config["strategies"])
 
 # Everything the measured processes run, besides their own strategy script: editing any of
 # it reruns every cell. (mpbench/analysis/ is the reader side and is not listed.)
-HARNESS = sorted(str(p) for p in (SCRIPTS / "mpbench").glob("*.py")) + [
-    str(SCRIPTS / "strategies" / "_bootstrap.py"),
-    str(Path(workflow.basedir) / "workflow" / "schemas" / "record.schema.json"),
+def workdir_relative(path):
+    """Input paths relative to the working directory, so that a moved or copied results
+    folder keeps its cache (Snakemake reruns a job whose input paths changed)."""
+    return os.path.relpath(path)
+
+
+HARNESS = sorted(map(workdir_relative, (SCRIPTS / "mpbench").glob("*.py"))) + [
+    workdir_relative(SCRIPTS / "strategies" / "_bootstrap.py"),
+    workdir_relative(SCRIPTS.parent / "schemas" / "record.schema.json"),
 ]
 CELL = "{workload}/{strategy}/{split}/n{n}-p{processes}"
+# figure name (= the function of mpbench/analysis/figures.py that draws it) -> path
+FIGURES = {
+    name: f"results/figures/{{workload}}/{name}.png"
+    for name in ("speedup_vs_processes", "efficiency_vs_processes", "time_vs_n", "fixed_cost")
+}
+# the one pinned environment, used by every rule under --software-deployment-method conda
+ENVIRONMENT = "../../environment.yml"
 
 
 wildcard_constraints:
@@ -85,8 +97,13 @@ def cells():
                     if splits == (SINGLE,) and processes != 1:
                         continue
                     for split in splits[:1] if processes == 1 else splits:
-                        yield dict(workload=workload, strategy=strategy, split=split,
-                                   n=n, processes=processes)
+                        yield dict(
+                            workload=workload,
+                            strategy=strategy,
+                            split=split,
+                            n=n,
+                            processes=processes,
+                        )
 
 
 def cell_records(wildcards=None):
@@ -94,11 +111,15 @@ def cell_records(wildcards=None):
 
 
 def strategy_script(wildcards):
-    return str(registry.script(wildcards.strategy))
+    return workdir_relative(registry.script(wildcards.strategy))
 
 
 def cell_threads(wildcards):
     return int(wildcards.processes)
+
+
+def figure_targets():
+    return [path.format(workload=w) for w in config["workloads"] for path in FIGURES.values()]
 
 
 def summary_targets():

@@ -12,14 +12,16 @@ rule measure_cell:
         f"results/cells/{CELL}.json",
     log:
         f"results/logs/cells/{CELL}.log",
+    conda:
+        ENVIRONMENT
+    threads: cell_threads
+    resources:
+        mpbench_timing=1,
     params:
         python=sys.executable,
         warmups=config["warmups"],
         repeats=config["repeats"],
         timeout_s=config["timeout_s"],
-    threads: cell_threads
-    resources:
-        mpbench_timing=1,
     shell:
         "{params.python} {input.strategy:q}"
         " --workload {wildcards.workload} --n {wildcards.n}"

@@ -2,16 +2,6 @@
 # records only, so they may run in parallel with each other (never with a timing job's data
 # missing: they depend on every record).
 
-# figure name -> the function of mpbench/analysis/figures.py that draws it
-FIGURES = {
-    name: f"results/figures/{{workload}}/{name}.png"
-    for name in ("speedup_vs_processes", "efficiency_vs_processes", "time_vs_n", "fixed_cost")
-}
-
-
-def figure_targets():
-    return [path.format(workload=w) for w in config["workloads"] for path in FIGURES.values()]
-
 
 rule summarize:
     input:
@@ -27,6 +17,8 @@ rule summarize:
         markdown="results/summary/cells.md",
     log:
         "results/logs/summarize.log",
+    conda:
+        ENVIRONMENT
     script:
         "../scripts/summarize.py"
 
@@ -46,5 +38,7 @@ rule plot:
         },
     log:
         "results/logs/plot-{workload}.log",
+    conda:
+        ENVIRONMENT
     script:
         "../scripts/plot.py"
