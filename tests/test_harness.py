@@ -91,7 +91,7 @@ def test_wrong_answer_fails_and_keeps_the_earlier_record(python, tmp_path):
     output.write_text("earlier result\n")
     done = run_script(python, script, "--n", 100, "--output", output)
     assert done.returncode == 3
-    assert "wrong answer in warmup 1: expected 25, got 26" in done.stderr
+    assert "wrong answer in priming run: expected 25, got 26" in done.stderr
     assert "no record written" in done.stderr
     assert output.read_text() == "earlier result\n"
 
@@ -228,3 +228,15 @@ def test_invalid_record_is_never_written(tmp_path):
         record.write(cell, target)
     assert not target.exists()
     assert not any(target.parent.glob(".never.json.*")) if target.parent.exists() else True
+
+
+def test_wrong_answer_in_a_timed_repeat_is_caught(python, tmp_path):
+    # right on the small priming run, wrong at full size
+    script = fake_strategy(tmp_path, """
+        def primes(job):
+            return count_primes_in(job.pieces[0]) + (job.n > 1000)
+        """)
+    done = run_script(python, script, "--n", 2000, "--warmups", 0, "--repeats", 2)
+    assert done.returncode == 3
+    assert "wrong answer in repeat 1: expected 303, got 304" in done.stderr
+    assert done.stdout == ""

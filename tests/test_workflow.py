@@ -200,7 +200,7 @@ def test_wrong_answer_fails_the_job_and_keeps_earlier_results(tmp_path):
     done = snakemake(folder, "--cores", 2, "--keep-going", "--configfile", configfile)
     assert done.returncode != 0
     log = (folder / "results/logs/cells/primes/off_by_one/none/n50-p1.log").read_text()
-    assert "wrong answer in repeat 1: expected 15, got 16" in log
+    assert "wrong answer in priming run: expected 15, got 16" in log
     assert not (folder / "results/cells/primes/off_by_one/none/n50-p1.json").exists()
     assert record.read(folder / "results/cells/primes/single/none/n50-p1.json")["answer"] == 15
     assert not (folder / "results/summary/cells.csv").exists()

@@ -1,0 +1,110 @@
+"""Speedup, efficiency, Karp-Flatt and the summary tables, on known numbers."""
+
+import copy
+import math
+
+import pandas as pd
+import pytest
+
+from mpbench.analysis import summary
+
+
+def test_speedup_efficiency_karp_flatt_on_known_numbers():
+    assert summary.speedup(4.0, 2.0) == 2.0
+    assert summary.efficiency(2.0, processes=2, cores=2) == 1.0
+    # oversubscribed: 4 workers on 2 cores can at best use 2 cores
+    assert summary.efficiency(1.8, processes=4, cores=2) == pytest.approx(0.9)
+    assert summary.efficiency(3.0, processes=4, cores=8) == pytest.approx(0.75)
+    # e = (1/S - 1/p) / (1 - 1/p): S = 1.6 on p = 2 -> (0.625 - 0.5) / 0.5 = 0.25
+    assert summary.karp_flatt(1.6, processes=2, cores=2) == pytest.approx(0.25)
+    # perfect speedup has no serial fraction; no speedup at all is fully serial
+    assert summary.karp_flatt(2.0, processes=4, cores=2) == pytest.approx(0.0)
+    assert summary.karp_flatt(1.0, processes=2, cores=2) == pytest.approx(1.0)
+    # S = 3 on p = 4: (1/3 - 1/4) / (3/4) = 1/9
+    assert summary.karp_flatt(3.0, processes=4, cores=4) == pytest.approx(1 / 9)
+    assert math.isnan(summary.karp_flatt(1.0, processes=1, cores=2))
+
+
+def make_record(strategy, split, n, processes, repeats, host="alpha", cores=2):
+    return {
+        "workload": "primes", "strategy": strategy, "split": split, "n": n,
+        "processes": processes, "start_method": None if strategy == "single" else "fork",
+        "pieces": processes, "answer": 25, "expected": 25, "repeats_s": repeats,
+        "phases_s": {"startup": None, "compute": None, "teardown": None},
+        "environment": {"hostname": host, "python_version": "3.11.7", "python_build": "b",
+                        "cpu_affinity": list(range(cores))},
+    }
+
+
+RECORDS = [
+    make_record("single", "none", 100, 1, [4.0, 4.2, 3.8]),
+    make_record("pool_map", "dynamic", 100, 2, [2.0, 2.0, 2.0]),
+    make_record("pool_map", "static", 100, 2, [2.5, 2.5, 3.5]),
+    make_record("pool_map", "dynamic", 100, 4, [2.2, 2.2, 2.2]),
+]
+
+
+def test_cells_table_computes_from_the_repeats():
+    cells = summary.cells_table(copy.deepcopy(RECORDS)).set_index(["strategy", "split", "processes"])
+    single = cells.loc[("single", "none", 1)]
+    assert (single["median_s"], single["speedup"], single["min_s"], single["max_s"]) == (4.0, 1.0, 3.8, 4.2)
+    assert single["iqr_s"] == pytest.approx(0.2)  # percentiles 25 and 75 of 3.8, 4.0, 4.2
+    assert single["cv"] == pytest.approx(0.2 / 4.0)
+    dynamic = cells.loc[("pool_map", "dynamic", 2)]
+    assert (dynamic["speedup"], dynamic["efficiency"], dynamic["karp_flatt"]) == (2.0, 1.0, 0.0)
+    assert not dynamic["oversubscribed"] and not dynamic["flagged"]
+    static = cells.loc[("pool_map", "static", 2)]
+    assert static["speedup"] == pytest.approx(1.6)
+    assert static["karp_flatt"] == pytest.approx(0.25)
+    assert static["flagged"]  # repeats 2.5, 2.5, 3.5: CV about 0.2
+    over = cells.loc[("pool_map", "dynamic", 4)]
+    assert over["oversubscribed"]
+    assert over["efficiency"] == pytest.approx(4.0 / 2.2 / 2)
+
+
+def test_speedup_never_mixes_hosts():
+    other_host = [make_record("single", "none", 100, 1, [8.0], host="beta"),
+                  make_record("pool_map", "dynamic", 100, 2, [2.0], host="beta")]
+    cells = summary.cells_table(copy.deepcopy(RECORDS) + other_host)
+    beta = cells[(cells["hostname"] == "beta") & (cells["strategy"] == "pool_map")]
+    alpha = cells[(cells["hostname"] == "alpha") & (cells["strategy"] == "pool_map")
+                  & (cells["split"] == "dynamic") & (cells["processes"] == 2)]
+    assert beta["speedup"].item() == 4.0 and alpha["speedup"].item() == 2.0
+
+
+def test_a_cell_without_baseline_has_no_speedup():
+    cells = summary.cells_table(copy.deepcopy(RECORDS[1:]))
+    assert cells["speedup"].isna().all()
+
+
+def test_repeats_table_is_tidy():
+    repeats = summary.repeats_table(copy.deepcopy(RECORDS))
+    assert len(repeats) == 3 * len(RECORDS)
+    assert list(repeats.loc[repeats["strategy"] == "single", "total_s"]) == [4.0, 4.2, 3.8]
+    assert list(repeats.loc[repeats["strategy"] == "single", "repeat"]) == [1, 2, 3]
+
+
+def test_markdown_table_lists_every_cell_with_notes():
+    markdown = summary.markdown_table(summary.cells_table(copy.deepcopy(RECORDS)))
+    assert "### primes, N = 100 (alpha, Python 3.11.7, 2 cores)" in markdown
+    assert "| pool_map | dynamic | 2 | 2.0000 | 0.0 % | 2.00 | 1.00 | 0.000 |  |" in markdown
+    assert "| pool_map | dynamic | 4 | 2.2000 |" in markdown and "oversubscribed" in markdown
+    assert "CV > 10 %" in markdown
+
+
+def test_summarize_refuses_a_corrupt_record_naming_it(tmp_path):
+    corrupt = tmp_path / "n100-p2.json"
+    corrupt.write_text("{ truncated")
+    with pytest.raises(Exception, match="n100-p2.json: not a readable JSON record"):
+        summary.summarize([corrupt], tmp_path / "c.csv", tmp_path / "r.csv", tmp_path / "c.md")
+    assert not (tmp_path / "c.csv").exists()
+
+
+def test_figures_draw_from_a_summary(tmp_path):
+    from mpbench.analysis import figures
+
+    cells = summary.cells_table(copy.deepcopy(RECORDS))
+    cells = pd.read_csv(pd.io.common.StringIO(cells.to_csv(index=False)))  # as plot.py reads it
+    for name in ("speedup_vs_processes", "efficiency_vs_processes", "time_vs_n", "fixed_cost"):
+        getattr(figures, name)(cells, tmp_path / f"{name}.png")
+        assert (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
