@@ -92,11 +92,19 @@ def test_markdown_table_lists_every_cell_with_notes():
     assert "CV > 10 %" in markdown
 
 
+def test_html_table_marks_flagged_rows():
+    html = summary.html_table(summary.cells_table(copy.deepcopy(RECORDS)))
+    assert "<h3>primes, N = 100 (alpha, Python 3.11.7, 2 cores)</h3>" in html
+    assert html.count('<tr class="flagged">') == 1  # pool_map static at P = 2
+    assert html.count('<tr class="ok">') == 3
+
+
 def test_summarize_refuses_a_corrupt_record_naming_it(tmp_path):
     corrupt = tmp_path / "n100-p2.json"
     corrupt.write_text("{ truncated")
     with pytest.raises(Exception, match="n100-p2.json: not a readable JSON record"):
-        summary.summarize([corrupt], tmp_path / "c.csv", tmp_path / "r.csv", tmp_path / "c.md")
+        summary.summarize([corrupt], tmp_path / "c.csv", tmp_path / "r.csv", tmp_path / "c.md",
+                          tmp_path / "c.html")
     assert not (tmp_path / "c.csv").exists()
 
 

@@ -204,3 +204,15 @@ def test_wrong_answer_fails_the_job_and_keeps_earlier_results(tmp_path):
     assert not (folder / "results/cells/primes/off_by_one/none/n50-p1.json").exists()
     assert record.read(folder / "results/cells/primes/single/none/n50-p1.json")["answer"] == 15
     assert not (folder / "results/summary/cells.csv").exists()
+
+
+def test_cell_list_follows_the_config(tmp_path):
+    folder = copy_workflow(tmp_path)
+    configfile = write_config(folder, {**TINY, "strategies": ["single", "pool_map"],
+                                       "processes": [3], "workloads": {"primes": {"n": [99]}}})
+    # single is the baseline: P = 1 whatever `processes` says; the others follow `processes`
+    assert pending_cells(folder, configfile) == {
+        "primes/single/none/n99-p1.json",
+        "primes/pool_map/static/n99-p3.json",
+        "primes/pool_map/dynamic/n99-p3.json",
+    }

@@ -11,7 +11,7 @@ SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 sys.path.insert(0, str(SCRIPTS))
 
 from mpbench import registry  # noqa: E402
-from mpbench.split import SINGLE  # noqa: E402
+from mpbench.split import SINGLE, SPLITS  # noqa: E402
 
 
 def config_error(error: jsonschema.ValidationError) -> str:
@@ -53,6 +53,7 @@ def check_strategies(strategies):
 
 check_strategies(config["strategies"])
 
+
 # Everything the measured processes run, besides their own strategy script: editing any of
 # it reruns every cell. (mpbench/analysis/ is the reader side and is not listed.)
 def workdir_relative(path):
@@ -78,7 +79,7 @@ ENVIRONMENT = "../../environment.yml"
 wildcard_constraints:
     workload="|".join(config["workloads"]),
     strategy="|".join(config["strategies"]),
-    split=r"none|static|dynamic",
+    split="|".join((SINGLE, *SPLITS)),
     n=r"[1-9]\d*",
     processes=r"[1-9]\d*",
 
@@ -86,16 +87,16 @@ wildcard_constraints:
 def cells():
     """Every cell of the experiment as wildcard dicts.
 
-    `single` runs at P = 1 only; with one worker there is nothing to balance, so at P = 1
-    the other strategies run their first split only (static where they have it).
+    `single` (split "none") runs at P = 1 only, whatever `processes` says: it is the baseline.
+    With one worker there is nothing to balance, so at P = 1 the other strategies run their
+    first split only (static where they have it).
     """
     for workload, sizes in config["workloads"].items():
         for strategy in config["strategies"]:
             splits = registry.splits(strategy)
+            counts = [1] if splits == (SINGLE,) else sorted(config["processes"])
             for n in sizes["n"]:
-                for processes in sorted(set(config["processes"]) | {1}):
-                    if splits == (SINGLE,) and processes != 1:
-                        continue
+                for processes in counts:
                     for split in splits[:1] if processes == 1 else splits:
                         yield dict(
                             workload=workload,
@@ -127,5 +128,6 @@ def summary_targets():
         "results/summary/cells.csv",
         "results/summary/repeats.csv",
         "results/summary/cells.md",
+        "results/summary/cells.html",
         *figure_targets(),
     ]

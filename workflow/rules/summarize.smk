@@ -15,6 +15,12 @@ rule summarize:
         ),
         repeats="results/summary/repeats.csv",
         markdown="results/summary/cells.md",
+        html=report(
+            "results/summary/cells.html",
+            caption="../report/cells.rst",
+            category="Summary",
+            labels={"table": "summary table"},
+        ),
     log:
         "results/logs/summarize.log",
     conda:

@@ -1,4 +1,4 @@
-"""Snakemake script: every cell record -> results/summary/{cells,repeats}.csv and cells.md."""
+"""Snakemake script: every cell record -> results/summary/ cells.csv, repeats.csv, cells.md, cells.html."""
 
 import sys
 
@@ -7,5 +7,6 @@ from mpbench.analysis.summary import summarize
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 with open(sm.log[0], "w", encoding="utf-8") as log:
     sys.stderr = log
-    cells = summarize(sm.input.records, sm.output.cells, sm.output.repeats, sm.output.markdown)
+    cells = summarize(sm.input.records, sm.output.cells, sm.output.repeats, sm.output.markdown,
+                      sm.output.html)
     print(f"{len(cells)} cells summarized", file=log)

@@ -130,6 +130,35 @@ def markdown_table(cells: pd.DataFrame) -> str:
     return "\n".join(out)
 
 
+HTML_COLUMNS = ["strategy", "split", "processes", "median_s", "min_s", "max_s", "cv", "speedup",
+                "efficiency", "karp_flatt", "startup_median_s", "oversubscribed", "flagged", "correct"]
+HTML_STYLE = """<style>
+body { font-family: sans-serif; font-size: 13px; margin: 1em; }
+table { border-collapse: collapse; margin-bottom: 1.5em; }
+th, td { border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: right; }
+th { background: #f3f3f3; } td:nth-child(-n+2) { text-align: left; }
+tr.flagged td { color: #777; font-style: italic; }
+</style>"""
+
+
+def html_table(cells: pd.DataFrame) -> str:
+    """The summary as a standalone HTML page (for the report), one table per N."""
+    parts = [HTML_STYLE, "<p>Rows in grey italics are flagged: their repeats vary by more "
+             "than 10 % (CV). Times in seconds; P above the core count is oversubscribed.</p>"]
+    for (workload, n, host, python), group in cells.groupby(
+        ["workload", "n", "hostname", "python_version"], sort=True
+    ):
+        parts.append(f"<h3>{workload}, N = {n:,} ({host}, Python {python}, "
+                     f"{int(group['cores'].iloc[0])} cores)</h3>")
+        rows = group.sort_values(["processes", "median_s"])[HTML_COLUMNS]
+        table = rows.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="–",
+                             border=0)
+        for flagged in rows["flagged"]:  # mark flagged rows, in order
+            table = table.replace("<tr>\n", f"<tr class=\"{'flagged' if flagged else 'ok'}\">\n", 1)
+        parts.append(table)
+    return "\n".join(parts)
+
+
 def _pct(value: float) -> str:
     return "–" if pd.isna(value) else f"{100 * value:.1f} %"
 
@@ -138,13 +167,14 @@ def _num(value: float) -> str:
     return "–" if pd.isna(value) else f"{value:.3f}"
 
 
-def summarize(record_paths: list, cells_csv, repeats_csv, markdown) -> pd.DataFrame:
-    """Read every record (a corrupt one fails naming its file) and write the three tables."""
+def summarize(record_paths: list, cells_csv, repeats_csv, markdown, html) -> pd.DataFrame:
+    """Read every record (a corrupt one fails naming its file) and write the four tables."""
     records = [record.read(path) for path in record_paths]
     cells = cells_table(records)
-    for path in (cells_csv, repeats_csv, markdown):
+    for path in (cells_csv, repeats_csv, markdown, html):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     cells.to_csv(cells_csv, index=False, float_format="%.6g")
     repeats_table(records).to_csv(repeats_csv, index=False, float_format="%.6g")
     Path(markdown).write_text(markdown_table(cells), encoding="utf-8")
+    Path(html).write_text(html_table(cells), encoding="utf-8")
     return cells
