@@ -12,6 +12,7 @@ repeats, the answer check, the cell timeout, the process-tree clean-up and the r
 
 import argparse
 import contextlib
+import json
 import math
 import multiprocessing
 import os
@@ -299,22 +300,22 @@ def main(description: str, namespace: dict, argv: list[str] | None = None) -> in
     strategy = Path(namespace["__file__"]).stem
     parser = parser_for(description, namespace, strategy)
     args = parser.parse_args(argv)
+    try:  # refuse a cell the strategy cannot run before starting anything
+        check_cell(namespace, strategy, args.workload, args.n, args.processes, args.split)
+        start_method = resolve_start_method(namespace, strategy, args.start_method)
+    except ValueError as error:
+        parser.error(str(error))
     cell_name = f"{strategy} (n={args.n}, processes={args.processes}, split={args.split})"
     if os.environ.get(SUPERVISED) != "1":
         return supervise(namespace["__file__"], sys.argv[1:] if argv is None else argv,
                          args.timeout, cell_name)
     try:
         cell = run_cell(namespace, strategy, args.workload, args.n, args.processes,
-                            args.split, args.warmups, args.repeats, args.timeout,
-                            args.start_method)
-    except ValueError as error:
-        parser.error(str(error))
+                        args.split, args.warmups, args.repeats, args.timeout, start_method)
     except WrongAnswer as error:
         print(f"mpbench: {cell_name}: {error}; no record written", file=sys.stderr)
         sys.exit(EXIT_WRONG_ANSWER)
     if args.output is None:
-        import json
-
         print(json.dumps(cell, indent=2, sort_keys=True))
     else:
         record.write(cell, args.output)

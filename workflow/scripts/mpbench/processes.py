@@ -34,9 +34,9 @@ def _multiprocessing_helper_pids() -> set[int]:
     return pids
 
 
-def live_descendants(include_helpers: bool = False) -> list[psutil.Process]:
-    """Every process below this one that is still running (zombies excluded)."""
-    helpers = set() if include_helpers else _multiprocessing_helper_pids()
+def live_descendants() -> list[psutil.Process]:
+    """Every process below this one that is still running, but multiprocessing's helpers."""
+    helpers = _multiprocessing_helper_pids()
     alive = []
     for child in psutil.Process().children(recursive=True):
         try:
@@ -47,9 +47,9 @@ def live_descendants(include_helpers: bool = False) -> list[psutil.Process]:
     return alive
 
 
-def kill_descendants(include_helpers: bool = False, timeout_s: float = 5.0) -> list[int]:
-    """SIGKILL every live descendant, wait for them, and return their pids."""
-    victims = live_descendants(include_helpers)
+def kill_descendants(timeout_s: float = 5.0) -> list[int]:
+    """SIGKILL every live descendant (helpers spared), wait for them, return their pids."""
+    victims = live_descendants()
     for process in victims:
         try:
             process.kill()
