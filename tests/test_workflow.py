@@ -216,3 +216,16 @@ def test_cell_list_follows_the_config(tmp_path):
         "primes/pool_map/static/n99-p3.json",
         "primes/pool_map/dynamic/n99-p3.json",
     }
+
+
+def test_compare_rule_against_another_results_set(finished_copy, tiny_run):
+    folder, configfile = finished_copy
+    reference = tiny_run[0] / "results"
+    done = snakemake(folder, "results/compare/compare.csv", "--cores", 2, "--configfile",
+                     configfile, "--config", f"compare_with={reference}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    table = pd.read_csv(folder / "results/compare/compare.csv")
+    assert len(table) == 20  # every cell is common: the copy holds the same records
+    assert (table["ratio"] == 1.0).all()
+    assert set(table["verdict"]) == {"no significant difference"}
+    assert "20 common cells" in (folder / "results/compare/compare.txt").read_text()

@@ -123,8 +123,14 @@ def figure_targets():
     return [path.format(workload=w) for w in config["workloads"] for path in FIGURES.values()]
 
 
+def reference_repeats(wildcards):
+    return str(Path(config["compare_with"]) / "summary" / "repeats.csv")
+
+
 def summary_targets():
+    comparison = ["results/compare/compare.csv"] if "compare_with" in config else []
     return [
+        *comparison,
         "results/summary/cells.csv",
         "results/summary/repeats.csv",
         "results/summary/cells.md",

@@ -48,3 +48,28 @@ rule plot:
         ENVIRONMENT
     script:
         "../scripts/plot.py"
+
+
+rule compare:
+    input:
+        reference=reference_repeats,
+        repeats="results/summary/repeats.csv",
+    output:
+        table=report(
+            "results/compare/compare.csv",
+            caption="../report/compare.rst",
+            category="Comparison",
+            labels={"table": "compare.csv"},
+        ),
+        summary="results/compare/compare.txt",
+    log:
+        "results/logs/compare.log",
+    conda:
+        ENVIRONMENT
+    params:
+        python=sys.executable,
+        script=workdir_relative(SCRIPTS / "compare.py"),
+        reference=config.get("compare_with", ""),
+    shell:
+        "{params.python} {params.script:q} {params.reference:q} results"
+        " --output results/compare > {log:q} 2>&1"

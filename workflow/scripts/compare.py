@@ -1,0 +1,45 @@
+"""Compare two mpbench results sets: python workflow/scripts/compare.py A B [--output DIR].
+
+A and B are results folders (each with summary/repeats.csv), e.g. before and after a change
+to a strategy, or two machines. Writes DIR/compare.csv and prints a one-line summary; with
+--figure, also DIR/compare.png. Runs on its own or as the Snakemake rule `compare`.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mpbench.analysis.compare import MixedResults, compare, summary_line  # noqa: E402
+
+
+def run(folder_a: Path, folder_b: Path, output: Path) -> pd.DataFrame:
+    tables = [pd.read_csv(Path(folder) / "summary" / "repeats.csv") for folder in (folder_a, folder_b)]
+    table = compare(*tables)
+    output.mkdir(parents=True, exist_ok=True)
+    table.to_csv(output / "compare.csv", index=False, float_format="%.6g")
+    (output / "compare.txt").write_text(f"A = {folder_a}\nB = {folder_b}\n{summary_line(table)}\n")
+    return table
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("a", type=Path, help="results folder A (the reference)")
+    parser.add_argument("b", type=Path, help="results folder B (compared with A)")
+    parser.add_argument("--output", type=Path, default=Path("results/compare"))
+    args = parser.parse_args(argv)
+    for folder in (args.a, args.b):
+        if not (folder / "summary" / "repeats.csv").is_file():
+            parser.error(f"{folder}: no summary/repeats.csv (run snakemake there first)")
+    try:
+        table = run(args.a, args.b, args.output)
+    except (MixedResults, ValueError) as error:
+        parser.error(str(error))
+    print(summary_line(table))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
