@@ -1,11 +1,13 @@
 """Speedup, efficiency, Karp-Flatt and the summary tables, on known numbers."""
 
 import copy
+import io
 import math
 
 import pandas as pd
 import pytest
 
+from mpbench import record
 from mpbench.analysis import summary
 
 
@@ -102,7 +104,7 @@ def test_html_table_marks_flagged_rows():
 def test_summarize_refuses_a_corrupt_record_naming_it(tmp_path):
     corrupt = tmp_path / "n100-p2.json"
     corrupt.write_text("{ truncated")
-    with pytest.raises(Exception, match="n100-p2.json: not a readable JSON record"):
+    with pytest.raises(record.RecordError, match="n100-p2.json: not a readable JSON record"):
         summary.summarize([corrupt], tmp_path / "c.csv", tmp_path / "r.csv", tmp_path / "c.md",
                           tmp_path / "c.html")
     assert not (tmp_path / "c.csv").exists()
@@ -112,7 +114,7 @@ def test_figures_draw_from_a_summary(tmp_path):
     from mpbench.analysis import figures
 
     cells = summary.cells_table(copy.deepcopy(RECORDS))
-    cells = pd.read_csv(pd.io.common.StringIO(cells.to_csv(index=False)))  # as plot.py reads it
+    cells = pd.read_csv(io.StringIO(cells.to_csv(index=False)))  # as plot.py reads it
     for name in ("speedup_vs_processes", "efficiency_vs_processes", "time_vs_n", "fixed_cost"):
         getattr(figures, name)(cells, tmp_path / f"{name}.png")
         assert (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG"

@@ -34,7 +34,7 @@ PHASES = ("startup", "compute", "teardown")
 # no timed run pays a cold start (10-40 ms here), at a cost of milliseconds, not a full run.
 PRIMING_N = 1000
 
-EXIT_FAILED, EXIT_USAGE, EXIT_WRONG_ANSWER, EXIT_TIMEOUT = 1, 2, 3, 124
+EXIT_FAILED, EXIT_WRONG_ANSWER, EXIT_TIMEOUT = 1, 3, 124  # 2: bad arguments (argparse)
 SUPERVISED = "MPBENCH_SUPERVISED"  # set in the measured process by its supervisor
 
 
@@ -151,10 +151,13 @@ def workloads_of(namespace: dict) -> list[str]:
 
 def run_cell(namespace: dict, strategy: str, workload: str, n: int, processes_: int,
              split: str, warmups: int, repeats: int, timeout_s: float,
-             start_method: str | None = None) -> dict:
-    """Measure one cell of the strategy defined in `namespace` and return its record."""
-    check_cell(namespace, strategy, workload, n, processes_, split)
-    context = multiprocessing.get_context(resolve_start_method(namespace, strategy, start_method))
+             start_method: str) -> dict:
+    """Measure one cell of the strategy defined in `namespace` and return its record.
+
+    The cell has passed check_cell and its start method resolve_start_method (main() does
+    both before it starts anything).
+    """
+    context = multiprocessing.get_context(start_method)
     expected = EXPECTED[workload](n)
     environment = metadata.collect()
     load_before, started_at = metadata.load_average(), metadata.now_iso()

@@ -18,6 +18,8 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from mpbench.registry import BASELINE  # noqa: E402
+
 KNOWN_STRATEGIES = (
     "single",
     "threads",
@@ -32,7 +34,6 @@ KNOWN_STRATEGIES = (
     "shared_numpy",
     "mmap_anonymous",
 )
-BASELINE = "single"
 SPLIT_STYLES = {"dynamic": "-", "static": "--", "none": "-"}
 WIDTH_IN, PANEL_HEIGHT_IN, DPI = 11.0, 4.2, 110
 
