@@ -73,6 +73,12 @@ def test_every_strategy_has_help(python, name):
     ("single.py", ["--n", "100", "--processes", "2"], "processes must be 1, got 2"),
     ("mmap_anonymous.py", ["--n", "100", "--start-method", "spawn"],
      "cannot run under start method 'spawn'; allowed: fork"),
+    ("single.py", ["--n", "100", "--split", "none", "--start-method", "fork"],
+     "strategy 'single' starts no process, so --start-method does not apply"),
+    ("pool_map.py", ["--n", "100", "--cpu-affinity", "0,4096"],
+     "argument --cpu-affinity: must be CPU numbers separated by commas, from 0"),
+    ("pool_map.py", ["--n", "100", "--cpu-affinity", "first"],
+     "argument --cpu-affinity: must be CPU numbers separated by commas"),
 ])
 def test_bad_arguments_are_refused_clearly(python, tmp_path, script, args, message):
     output = tmp_path / "cell.json"
@@ -209,7 +215,7 @@ def test_corrupt_record_is_refused_naming_the_file(tmp_path):
     (lambda r: r.pop("repeats_s"), "(top level): 'repeats_s' is a required property"),
     (lambda r: r.update(correct=False), "correct: True was expected"),
     (lambda r: r.update(n=1), "n: 1 is less than the minimum of 2"),
-    (lambda r: r.update(schema_version=99), "schema_version: 1 was expected"),
+    (lambda r: r.update(schema_version=99), "schema_version: 2 was expected"),
 ])
 def test_invalid_record_names_the_field(tmp_path, change, where):
     cell = _valid_record(tmp_path)
@@ -240,3 +246,60 @@ def test_wrong_answer_in_a_timed_repeat_is_caught(python, tmp_path):
     assert done.returncode == 3
     assert "wrong answer in repeat 1: expected 303, got 304" in done.stderr
     assert done.stdout == ""
+
+
+def test_start_method_asked_for_is_the_one_recorded_and_its_phases_add_up(python, tmp_path):
+    output = tmp_path / "cell.json"
+    done = run_script(python, STRATEGIES / "process_pool_executor.py", "--n", 3000,
+                      "--processes", 2, "--start-method", "spawn", "--warmups", 0,
+                      "--repeats", 2, "--output", output)
+    assert done.returncode == 0, done.stderr
+    cell = record.read(output)
+    assert cell["start_method"] == "spawn" and cell["answer"] == 430
+    for i, total in enumerate(cell["repeats_s"]):
+        parts = [cell["phases_s"][phase][i] for phase in ("startup", "compute", "teardown")]
+        assert sum(parts) == pytest.approx(total, abs=1e-9)
+        # start-up ends when every spawned worker runs: an interpreter start, not a method call
+        assert parts[0] > 0.01
+
+
+def test_cpu_affinity_pins_the_measured_processes_and_is_recorded(python, tmp_path):
+    output = tmp_path / "cell.json"
+    done = run_script(python, STRATEGIES / "pool_map.py", "--n", 2000, "--processes", 2,
+                      "--repeats", 1, "--warmups", 0, "--cpu-affinity", "0", "--output", output)
+    assert done.returncode == 0, done.stderr
+    cell = record.read(output)
+    assert cell["cpu_pinned"] == [0]
+    assert cell["environment"]["cpu_affinity"] == [0]  # what the measured process ran on
+
+
+def _burn(seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pass
+
+
+def test_a_cell_on_a_busy_machine_warns_in_its_log_and_says_so_in_its_record(python, tmp_path):
+    output = tmp_path / "cell.json"
+    hog = multiprocessing.get_context("fork").Process(target=_burn, args=(30,))
+    hog.start()  # one core kept busy by a process outside the cell's tree
+    try:
+        done = run_script(python, STRATEGIES / "single.py", "--n", 150000, "--split", "none",
+                          "--repeats", 2, "--warmups", 0, "--output", output)
+    finally:
+        hog.terminate()
+        hog.join()
+    assert done.returncode == 0, done.stderr
+    assert "mpbench: warning: machine busy during the cell: other processes kept" in done.stderr
+    background = record.read(output)["background"]
+    assert background["other_cpu_cores"] > 0.5  # the hog: about one core
+    assert background["settle_s"] >= 3.0  # it waited for quiet, in vain, then measured
+
+
+def test_a_cell_on_a_quiet_machine_does_not_warn(python, tmp_path):
+    output = tmp_path / "cell.json"
+    done = run_script(python, STRATEGIES / "single.py", "--n", 150000, "--split", "none",
+                      "--repeats", 2, "--warmups", 0, "--output", output)
+    assert done.returncode == 0, done.stderr
+    assert "machine busy" not in done.stderr
+    assert record.read(output)["background"]["other_cpu_cores"] < 0.25

@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from mpbench import metadata, processes, record
+# The parent's modules (metadata, processes, record: psutil, jsonschema, subprocess) are
+# imported where they are used, not here: spawn and forkserver workers import this module
+# again, and every import here would be counted in their start-up.
 from mpbench.primes import count_primes_sieve
 from mpbench.split import SINGLE, split_work
 
@@ -33,6 +35,7 @@ PHASES = ("startup", "compute", "teardown")
 # it imports every module the strategy uses and starts multiprocessing's helpers, so that
 # no timed run pays a cold start (10-40 ms here), at a cost of milliseconds, not a full run.
 PRIMING_N = 1000
+READY_POLL_S = 0.05  # how often a parent waiting for its workers to start checks on them
 
 EXIT_FAILED, EXIT_WRONG_ANSWER, EXIT_TIMEOUT = 1, 3, 124  # 2: bad arguments (argparse)
 SUPERVISED = "MPBENCH_SUPERVISED"  # set in the measured process by its supervisor
@@ -63,6 +66,26 @@ class Job:
         """Mark the end of `phase` ('startup' or 'compute'); teardown is what follows."""
         self.marks[phase] = time.perf_counter()
 
+    def ready_signal(self):
+        """A semaphore each worker releases once it runs (see `signal_ready`)."""
+        return self.context.Semaphore(0)
+
+    def started(self, ready, workers: int, failed: Callable[[], str | None] = lambda: None) -> None:
+        """Wait until `workers` workers have signalled `ready`, then mark the end of start-up.
+
+        Start-up ends when every worker is running, not when the parent's call returns:
+        Pool() and Process.start() return before a spawned child has even imported its
+        modules, and that cost would otherwise be counted as compute. `failed` says why
+        waiting is pointless (a worker died), or None; the cell's timeout bounds the rest.
+        """
+        signalled = 0
+        while signalled < workers:
+            if ready.acquire(timeout=READY_POLL_S):
+                signalled += 1
+            elif (reason := failed()) is not None:
+                raise RuntimeError(f"a worker failed to start: {reason}")
+        self.lap("startup")
+
     @contextlib.contextmanager
     def pool(self, initializer: Callable | None = None, initargs: tuple = ()):
         """A multiprocessing.Pool of `processes` workers with an honest lifecycle.
@@ -71,13 +94,14 @@ class Job:
         in each worker as it starts: the portable way (under spawn and forkserver, globals
         set in the parent are not seen by the children).
 
-        Start-up ends once the pool exists, compute ends when the body is done; teardown is
-        close() and join(), so the workers' exit is paid inside the timed run. On an error
-        the pool is terminated instead, so no worker outlives the run.
+        Start-up ends once every worker is running, compute ends when the body is done;
+        teardown is close() and join(), so the workers' exit is paid inside the timed run.
+        On an error the pool is terminated instead, so no worker outlives the run.
         """
-        pool = self.context.Pool(self.processes, initializer, initargs)
-        self.lap("startup")
+        ready = self.ready_signal()
+        pool = self.context.Pool(self.processes, _ready_after, (ready, initializer, initargs))
         try:
+            self.started(ready, self.processes)
             yield pool
             self.lap("compute")
             pool.close()
@@ -86,6 +110,42 @@ class Job:
             raise
         finally:
             pool.join()
+
+    @contextlib.contextmanager
+    def executor(self, initializer: Callable | None = None, initargs: tuple = ()):
+        """A concurrent.futures.ProcessPoolExecutor of `processes` workers, phases marked
+        like `pool`. Its workers start on demand as tasks arrive (under spawn and
+        forkserver); one no-op task per worker starts them all before compute begins."""
+        from concurrent.futures import ProcessPoolExecutor
+
+        ready = self.ready_signal()
+        executor = ProcessPoolExecutor(self.processes, self.context, _ready_after,
+                                       (ready, initializer, initargs))
+        try:
+            for _ in range(self.processes):
+                executor.submit(_nothing)
+            self.started(ready, self.processes)
+            yield executor
+            self.lap("compute")
+        except BaseException:
+            executor.shutdown(wait=True, cancel_futures=True)
+            raise
+        executor.shutdown(wait=True)
+
+
+def signal_ready(ready) -> None:
+    """In a worker: tell the parent this worker is running (Job.started waits for it)."""
+    ready.release()
+
+
+def _ready_after(ready, initializer: Callable | None, initargs: tuple) -> None:
+    if initializer is not None:
+        initializer(*initargs)
+    signal_ready(ready)
+
+
+def _nothing() -> None:
+    pass
 
 
 @dataclass
@@ -112,6 +172,8 @@ def checked_run(run: Callable[[Job], object], job: Job, expected, label: str):
     Only the strategy call is inside the clock; the job (its pieces) is built before it and
     the answer check and leftover-process check after it.
     """
+    from mpbench import processes
+
     started = time.perf_counter()
     answer = run(job)
     finished = time.perf_counter()
@@ -151,16 +213,20 @@ def workloads_of(namespace: dict) -> list[str]:
 
 def run_cell(namespace: dict, strategy: str, workload: str, n: int, processes_: int,
              split: str, warmups: int, repeats: int, timeout_s: float,
-             start_method: str) -> dict:
+             start_method: str, cpu_pinned: list[int] | None = None) -> dict:
     """Measure one cell of the strategy defined in `namespace` and return its record.
 
     The cell has passed check_cell and its start method resolve_start_method (main() does
     both before it starts anything).
     """
+    from mpbench import metadata, processes, record
+
     context = multiprocessing.get_context(start_method)
     expected = EXPECTED[workload](n)
     environment = metadata.collect()
+    settle_s = metadata.wait_for_quiet()
     load_before, started_at = metadata.load_average(), metadata.now_iso()
+    activity = metadata.Activity.now()
 
     pieces = split_work(n, processes_, split)
     priming_n = min(n, PRIMING_N)
@@ -176,14 +242,20 @@ def run_cell(namespace: dict, strategy: str, workload: str, n: int, processes_: 
     except BaseException:
         processes.kill_descendants()
         raise
+    background = {**metadata.Activity.now().since(activity), "settle_s": settle_s}
+    load_after = metadata.load_average()
+    warning = metadata.busy_warning(background, load_before, load_after)
+    if warning:
+        print(f"mpbench: warning: {warning}", file=sys.stderr, flush=True)
     return {
         "schema_version": record.SCHEMA_VERSION,
         "workload": workload,
         "strategy": strategy,
+        "reference": bool(namespace.get("REFERENCE", False)),
         "split": split,
         "n": n,
         "processes": processes_,
-        "start_method": context.get_start_method() if namespace.get("STARTS_PROCESSES", True) else None,
+        "start_method": context.get_start_method() if starts_processes(namespace) else None,
         "pieces": len(pieces),
         "priming_n": priming_n,
         "answer": result.answer,
@@ -196,7 +268,9 @@ def run_cell(namespace: dict, strategy: str, workload: str, n: int, processes_: 
         "started_at": started_at,
         "finished_at": metadata.now_iso(),
         "load_before": load_before,
-        "load_after": metadata.load_average(),
+        "load_after": load_after,
+        "background": background,
+        "cpu_pinned": cpu_pinned,
         "environment": environment,
     }
 
@@ -221,12 +295,20 @@ def check_cell(namespace: dict, strategy: str, workload: str, n: int, processes_
                          f"processes must be 1, got {processes_}")
 
 
+def starts_processes(namespace: dict) -> bool:
+    return bool(namespace.get("STARTS_PROCESSES", True))
+
+
 def resolve_start_method(namespace: dict, strategy: str, requested: str | None) -> str:
     """The start method to use: the one asked for, else the platform's default.
 
     A strategy that works under some methods only lists them in START_METHODS; its first
-    one is used when the platform's default is not among them.
+    one is used when the platform's default is not among them. A strategy that starts no
+    process (STARTS_PROCESSES = False) refuses to be given one.
     """
+    if requested is not None and not starts_processes(namespace):
+        raise ValueError(f"strategy {strategy!r} starts no process, so --start-method does "
+                         "not apply to it")
     allowed = namespace.get("START_METHODS", tuple(multiprocessing.get_all_start_methods()))
     if requested is None:
         default = multiprocessing.get_context().get_start_method()
@@ -248,6 +330,20 @@ def _bounded_int(minimum: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def _cpu_list(text: str) -> list[int]:
+    """--cpu-affinity: CPU numbers, comma-separated, each one this process may run on."""
+    available = sorted(os.sched_getaffinity(0))
+    try:
+        cpus = sorted({int(part) for part in text.split(",")})
+    except ValueError:
+        cpus = []
+    if not cpus or any(cpu not in available for cpu in cpus):
+        raise argparse.ArgumentTypeError(
+            f"must be CPU numbers separated by commas, from {', '.join(map(str, available))}; "
+            f"got {text!r}")
+    return cpus
 
 
 def _positive_float(text: str) -> float:
@@ -282,6 +378,8 @@ def parser_for(description: str, namespace: dict, strategy: str) -> argparse.Arg
                         help="seconds for the whole cell before its process tree is killed (default: 600)")
     parser.add_argument("--start-method", choices=multiprocessing.get_all_start_methods(),
                         default=None, help="multiprocessing start method (default: the platform's)")
+    parser.add_argument("--cpu-affinity", type=_cpu_list, default=None, metavar="CPUS",
+                        help="pin the measured processes to these CPUs, e.g. 0,1 (default: not pinned)")
     parser.add_argument("--output", type=Path,
                         help="write the JSON record here (default: print it)")
     return parser
@@ -289,6 +387,8 @@ def parser_for(description: str, namespace: dict, strategy: str) -> argparse.Arg
 
 def supervise(script: str, argv: list[str], timeout_s: float, cell_name: str) -> int:
     """Run this same command as the measured process, in its own process group."""
+    from mpbench import processes
+
     command = [sys.executable, script, *argv]
     code = processes.run_in_own_group(command, {**os.environ, SUPERVISED: "1"}, timeout_s)
     if code is None:
@@ -308,18 +408,24 @@ def main(description: str, namespace: dict, argv: list[str] | None = None) -> in
         start_method = resolve_start_method(namespace, strategy, args.start_method)
     except ValueError as error:
         parser.error(str(error))
-    cell_name = f"{strategy} (n={args.n}, processes={args.processes}, split={args.split})"
+    cell_name = f"{strategy} (n={args.n}, processes={args.processes}, split={args.split}" + (
+        f", start method {start_method})" if starts_processes(namespace) else ")")
+    if args.cpu_affinity is not None:  # inherited by the measured process and its workers
+        os.sched_setaffinity(0, args.cpu_affinity)
     if os.environ.get(SUPERVISED) != "1":
         return supervise(namespace["__file__"], sys.argv[1:] if argv is None else argv,
                          args.timeout, cell_name)
     try:
         cell = run_cell(namespace, strategy, args.workload, args.n, args.processes,
-                        args.split, args.warmups, args.repeats, args.timeout, start_method)
+                        args.split, args.warmups, args.repeats, args.timeout, start_method,
+                        args.cpu_affinity)
     except WrongAnswer as error:
         print(f"mpbench: {cell_name}: {error}; no record written", file=sys.stderr)
         sys.exit(EXIT_WRONG_ANSWER)
     if args.output is None:
         print(json.dumps(cell, indent=2, sort_keys=True))
     else:
+        from mpbench import record
+
         record.write(cell, args.output)
     return 0

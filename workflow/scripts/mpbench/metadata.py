@@ -3,9 +3,12 @@
 import datetime
 import os
 import platform
+import resource
 import socket
 import subprocess
 import sys
+import time
+from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 
@@ -81,3 +84,84 @@ def collect() -> dict[str, object]:
         "numeric_threads": {name: os.environ.get(name) for name in NUMERIC_THREAD_VARIABLES},
         "project": project_revision(),
     }
+
+
+# A cell "ran on a busy machine" when processes outside its own tree kept, on average, more
+# than this many cores busy while it ran. (The load average is recorded too, but it is a
+# one-minute moving average that still holds the previous cells' own workers.)
+BUSY_CORES = 0.25
+
+
+def _own_cpu_s() -> float:
+    """CPU time of this process's whole tree: itself, the children it has waited for, and
+    the descendants still alive (such as the forkserver, with the workers it has reaped)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    for process in psutil.Process().children(recursive=True):
+        try:
+            times = process.cpu_times()
+        except psutil.Error:  # exited meanwhile: counted once it is reaped
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
+@dataclass
+class Activity:
+    """Machine-wide CPU counters at one moment, to tell later what else was running."""
+
+    wall: float
+    busy_s: float
+    steal_s: float
+    own_s: float
+
+    @classmethod
+    def now(cls) -> "Activity":
+        times = psutil.cpu_times()
+        busy = sum(getattr(times, name, 0.0) for name in ("user", "nice", "system", "irq", "softirq"))
+        return cls(time.monotonic(), busy, getattr(times, "steal", 0.0), _own_cpu_s())
+
+    def since(self, start: "Activity") -> dict[str, float]:
+        """Mean cores kept busy by other processes, and the share of CPU time stolen."""
+        wall = max(self.wall - start.wall, 1e-9)
+        other = max(0.0, (self.busy_s - start.busy_s) - (self.own_s - start.own_s))
+        cores = psutil.cpu_count() or 1
+        return {
+            "wall_s": round(wall, 3),
+            "other_cpu_cores": round(other / wall, 3),
+            "steal_fraction": round(max(0.0, self.steal_s - start.steal_s) / (wall * cores), 4),
+        }
+
+
+QUIET_WINDOW_S = 0.1  # how long each look at the machine lasts while waiting for quiet
+QUIET_MAX_S = 3.0  # never wait longer than this for the machine to settle
+
+
+def wait_for_quiet(max_s: float = QUIET_MAX_S) -> float:
+    """Wait (at most `max_s`) until other processes keep at most a tenth of BUSY_CORES busy
+    over a QUIET_WINDOW_S window; return the seconds waited.
+
+    Run just before a cell is measured: the workflow engine that launched this job does its
+    bookkeeping right after the launch, and on a 2-core machine a short cell would otherwise
+    share the CPU with it.
+    """
+    started = time.monotonic()
+    while True:
+        before = Activity.now()
+        time.sleep(QUIET_WINDOW_S)
+        if Activity.now().since(before)["other_cpu_cores"] <= BUSY_CORES / 10:
+            break
+        if time.monotonic() - started >= max_s:
+            break
+    return round(time.monotonic() - started, 3)
+
+
+def busy_warning(background: dict[str, float], load_before, load_after) -> str | None:
+    """A line for the log when the machine was not quiet during the cell, else None."""
+    if background["other_cpu_cores"] <= BUSY_CORES and background["steal_fraction"] <= 0.05:
+        return None
+    return (f"machine busy during the cell: other processes kept {background['other_cpu_cores']:.2f} "
+            f"cores busy on average, {background['steal_fraction']:.1%} of CPU time stolen by the "
+            f"hypervisor (load average before {load_before[0]}, after {load_after[0]}); "
+            "its timings may be slow or noisy")

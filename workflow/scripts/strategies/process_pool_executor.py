@@ -1,12 +1,12 @@
 """process_pool_executor: concurrent.futures.ProcessPoolExecutor.map.
 
-The modern standard-library interface. Its workers start on demand as tasks are submitted,
-so most of its start-up cost falls inside the compute phase; a worker that dies makes the
-executor raise BrokenProcessPool instead of hanging.
+The modern standard-library interface. Under spawn and forkserver its workers start on
+demand as tasks are submitted; the harness's executor() starts all of them before compute
+begins, so that start-up is measured as such. A worker that dies makes the executor raise
+BrokenProcessPool instead of hanging.
 """
 
 import sys
-from concurrent.futures import ProcessPoolExecutor
 
 import _bootstrap  # noqa: F401
 from mpbench import harness
@@ -16,10 +16,8 @@ SPLITS = ("static", "dynamic")
 
 
 def primes(job: harness.Job) -> int:
-    with ProcessPoolExecutor(max_workers=job.processes, mp_context=job.context) as executor:
-        job.lap("startup")
+    with job.executor() as executor:
         counts = list(executor.map(count_primes_in, job.pieces))
-        job.lap("compute")
     return sum(counts)
 
 

@@ -18,13 +18,20 @@ SPLITS = ("static", "dynamic")
 POLL_S = 0.05  # how often the parent looks for a dead worker while it waits for results
 
 
-def count_range(numbers: range, results) -> None:
+def count_range(numbers: range, results, ready) -> None:
+    harness.signal_ready(ready)
     results.put(count_primes_in(numbers))
 
 
-def count_tasks(tasks, results) -> None:
+def count_tasks(tasks, results, ready) -> None:
+    harness.signal_ready(ready)
     for numbers in iter(tasks.get, None):
         results.put(count_primes_in(numbers))
+
+
+def failures(workers: list) -> str | None:
+    failed = [w for w in workers if w.exitcode not in (None, 0)]
+    return ", ".join(f"pid {w.pid}: exit {w.exitcode}" for w in failed) or None
 
 
 def receive(results, expected: int, workers: list) -> list[int]:
@@ -34,28 +41,28 @@ def receive(results, expected: int, workers: list) -> list[int]:
         try:
             received.append(results.get(timeout=POLL_S))
         except queue.Empty:
-            failed = [w for w in workers if w.exitcode not in (None, 0)]
-            if failed:
-                codes = ", ".join(f"pid {w.pid}: exit {w.exitcode}" for w in failed)
-                raise RuntimeError(f"worker died before sending its count ({codes})")
+            if (failed := failures(workers)) is not None:
+                raise RuntimeError(f"worker died before sending its count ({failed})")
     return received
 
 
 def primes(job: harness.Job) -> int:
     ctx = job.context
-    results = ctx.Queue()
+    results, ready = ctx.Queue(), job.ready_signal()
     if job.split == "static":
-        workers = [ctx.Process(target=count_range, args=(numbers, results)) for numbers in job.pieces]
+        workers = [ctx.Process(target=count_range, args=(numbers, results, ready))
+                   for numbers in job.pieces]
     else:
         tasks = ctx.Queue()
-        workers = [ctx.Process(target=count_tasks, args=(tasks, results)) for _ in range(job.processes)]
+        workers = [ctx.Process(target=count_tasks, args=(tasks, results, ready))
+                   for _ in range(job.processes)]
     try:
         for worker in workers:
             worker.start()
+        job.started(ready, len(workers), lambda: failures(workers))
         if job.split == "dynamic":
             for numbers in [*job.pieces, *[None] * job.processes]:
                 tasks.put(numbers)
-        job.lap("startup")
         counts = receive(results, len(job.pieces), workers)
         job.lap("compute")
     except BaseException:
