@@ -15,9 +15,12 @@ SIZES = [2, 3, 98, 1000, 7920]
 PROCESS_COUNTS = [1, 2, 3, 5]
 
 
-def run_strategy(name: str, n: int, processes_: int, split: str):
+PROCESS_STRATEGIES = [s for s in STRATEGIES if registry.starts_processes(s)]
+
+
+def run_strategy(name: str, n: int, processes_: int, split: str, method: str | None = None):
     module = registry.load(name)
-    method = harness.resolve_start_method(vars(module), name, None)
+    method = harness.resolve_start_method(vars(module), name, method)
     job = harness.Job("primes", n, processes_, split, split_work(n, processes_, split),
                       multiprocessing.get_context(method))
     return module.primes(job), job
@@ -46,20 +49,57 @@ def test_strategy_counts_exactly(name, split, n, processes_):
     assert processes.live_descendants() == []
 
 
-@pytest.mark.parametrize("name", [s for s in STRATEGIES if s != "single"])
+@pytest.mark.parametrize("name", [s for s in STRATEGIES if registry.splits(s) != ("none",)])
 def test_strategy_at_the_blog_size_with_more_workers_than_cores(name):
     # the blog post's Process version was wrong whenever cpu_count() != 4
     count, _ = run_strategy(name, 10**5, 6, "static")
     assert count == 9592
 
 
-@pytest.mark.parametrize("name", [s for s in STRATEGIES if s not in ("single", "threads")])
-def test_process_strategies_mark_phases_that_add_up(name):
+def start_method_cases():
+    for name in PROCESS_STRATEGIES:
+        for method in registry.start_methods(name):
+            for split in registry.splits(name):
+                yield pytest.param(name, method, split, id=f"{name}-{method}-{split}")
+
+
+@pytest.mark.parametrize("name,method,split", list(start_method_cases()))
+def test_strategy_counts_exactly_under_every_start_method(name, method, split):
+    # spawn and forkserver children import the strategy afresh: nothing may come from
+    # globals the parent set; P = 3 does not divide 7920 - 1 numbers evenly
+    count, job = run_strategy(name, 7920, 3, split, method)
+    assert count == 1000  # pi(7920): 7919 is the 1000th prime
+    assert job.context.get_start_method() == method
+    assert processes.live_descendants() == []
+
+
+def test_every_process_strategy_runs_under_all_three_start_methods_but_mmap_anonymous():
+    three = {"fork", "spawn", "forkserver"}
+    assert {s for s in PROCESS_STRATEGIES if set(registry.start_methods(s)) == three} == \
+        set(PROCESS_STRATEGIES) - {"mmap_anonymous"}
+    # an anonymous mapping reaches a child only by being inherited through fork
+    assert registry.start_methods("mmap_anonymous") == ("fork",)
+    with pytest.raises(ValueError, match="cannot run under start method 'spawn'; allowed: fork"):
+        harness.resolve_start_method(vars(registry.load("mmap_anonymous")), "mmap_anonymous", "spawn")
+    with pytest.raises(ValueError, match="starts no process"):
+        harness.resolve_start_method(vars(registry.load("single")), "single", "spawn")
+
+
+def test_numpy_sieve_reference_row_agrees_with_the_reference_values():
+    sieve = registry.load("numpy_sieve")
+    assert registry.is_reference("numpy_sieve") and not registry.starts_processes("numpy_sieve")
+    assert [sieve.count_primes_odd_sieve(n) for n in (2, 3, 10, 10**5, 3 * 10**5, 10**7)] == \
+        [1, 2, 4, 9592, 25997, 664579]
+
+
+@pytest.mark.parametrize("name,method", [(s, m) for s in PROCESS_STRATEGIES
+                                         for m in registry.start_methods(s) if m != "forkserver"])
+def test_process_strategies_mark_phases_that_add_up(name, method):
     import time
 
     module = registry.load(name)
     job = harness.Job("primes", 5000, 2, "dynamic", split_work(5000, 2, "dynamic"),
-                      multiprocessing.get_context(harness.resolve_start_method(vars(module), name, None)))
+                      multiprocessing.get_context(method))
     started = time.perf_counter()
     module.primes(job)
     finished = time.perf_counter()

@@ -17,14 +17,18 @@ from mpbench import record
 pytestmark = pytest.mark.workflow
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 TINY = {
-    "strategies": ["single", "threads", "pool_map", "shared_numpy"],
+    "strategies": ["single", "threads", "pool_map", "shared_numpy", "numpy_sieve"],
     "processes": [1, 2],
+    "start_methods": ["fork", {"method": "spawn", "processes": [2], "n": [50]}],
     "repeats": 2,
     "warmups": 0,
     "timeout_s": 120,
     "workloads": {"primes": {"n": [50, 500]}},
 }
 PI = {50: 15, 500: 95}
+CELLS = 2 * (2 + 3 * 3) + 2 * 2
+FIGURE_NAMES = ("speedup_vs_processes", "efficiency_vs_processes", "time_vs_n", "amdahl_fits",
+                "startup_cost", "phases_small_n", "fixed_cost")
 
 
 def copy_workflow(destination: Path) -> Path:
@@ -76,9 +80,21 @@ def tiny_run(tmp_path_factory):
 def test_end_to_end_tiny_run(tiny_run):
     folder, _ = tiny_run
     cells = pd.read_csv(folder / "results/summary/cells.csv")
-    # single at P=1; three strategies at P=1 (static) and P=2 (static, dynamic); two sizes
-    assert len(cells) == 2 * (1 + 3 * 3)
+    # per size: single and numpy_sieve at P=1; three strategies at P=1 (static) and P=2
+    # (static, dynamic) under fork; at N=50 also pool_map and shared_numpy under spawn at P=2
+    assert len(cells) == CELLS
     assert cells["correct"].all()
+    methods = cells.groupby("strategy")["start_method"].agg(lambda m: sorted(set(m)))
+    assert methods.to_dict() == {"single": ["none"], "numpy_sieve": ["none"], "threads": ["none"],
+                                 "pool_map": ["fork", "spawn"], "shared_numpy": ["fork", "spawn"]}
+    for path in (folder / "results/cells").rglob("*.json"):  # the method asked for is the one used
+        method = path.relative_to(folder / "results/cells").parts[2]
+        assert (record.read(path)["start_method"] or "none") == method
+    assert cells.loc[cells["strategy"] == "numpy_sieve", "reference"].all()
+    # Snakemake's job-rate limiter is off: its self-multiplying timers kept about a third of a
+    # core busy during the cells late in a run (median other_cpu_cores 0.7 in config/quick.yaml
+    # before; 0.05 after)
+    assert cells["other_cpu_cores"].median() < 0.25
     assert (cells["answer"] == cells["n"].map(PI)).all()
     single = cells[cells["strategy"] == "single"]
     assert (single["speedup"] == 1.0).all()
@@ -86,15 +102,23 @@ def test_end_to_end_tiny_run(tiny_run):
             "efficiency", "karp_flatt", "correct", "split", "oversubscribed"} <= set(cells.columns)
     repeats = pd.read_csv(folder / "results/summary/repeats.csv")
     assert len(repeats) == len(cells) * TINY["repeats"]
+    # start-up + compute + teardown = total, per repeat, wherever the phases are marked
+    phased = repeats.dropna(subset=["startup_s"])
+    assert len(phased) == len(repeats[~repeats["strategy"].isin(["single", "numpy_sieve"])])
+    assert (phased[["startup_s", "compute_s", "teardown_s"]].sum(axis=1)
+            - phased["total_s"]).abs().max() < 1e-5  # the CSV keeps 6 significant digits
     markdown = (folder / "results/summary/cells.md").read_text()
-    assert "| pool_map | dynamic | 2 |" in markdown
-    for figure in ("speedup_vs_processes", "efficiency_vs_processes", "time_vs_n", "fixed_cost"):
+    assert "| pool_map | fork | dynamic | 2 |" in markdown
+    assert "| pool_map | spawn | dynamic | 2 |" in markdown
+    fits = pd.read_csv(folder / "results/summary/amdahl.csv")
+    assert set(fits["strategy"]) == {"threads", "pool_map", "shared_numpy"}
+    assert "cells are flagged" in (folder / "results/summary/flagged.html").read_text()
+    for figure in FIGURE_NAMES:
         png = folder / f"results/figures/primes/{figure}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     html = (folder / "results/report.html").read_text(encoding="utf-8", errors="replace")
-    for figure in ("speedup_vs_processes", "efficiency_vs_processes", "time_vs_n", "fixed_cost",
-                   "cells.csv"):
-        assert figure in html
+    for item in (*FIGURE_NAMES, "cells.csv", "flagged cells", "amdahl.csv"):
+        assert item in html
 
 
 def test_timing_jobs_never_overlap_even_with_four_cores(tiny_run):
@@ -103,7 +127,7 @@ def test_timing_jobs_never_overlap_even_with_four_cores(tiny_run):
         (rec["started_at"], rec["finished_at"])
         for rec in map(record.read, (folder / "results/cells").rglob("*.json"))
     )
-    assert len(spans) == 20
+    assert len(spans) == CELLS
     for (_, finished), (next_started, _) in zip(spans, spans[1:]):
         assert finished <= next_started, "two timing jobs ran at the same time"
 
@@ -128,16 +152,16 @@ def test_editing_one_strategy_reruns_only_its_cells(finished_copy):
         script.write("\n# an edit\n")
     pending = pending_cells(folder, configfile)
     assert pending == {
-        f"primes/pool_map/{split}/n{n}-p{p}.json"
+        f"primes/pool_map/fork/{split}/n{n}-p{p}.json"
         for n in (50, 500) for split, p in (("static", 1), ("static", 2), ("dynamic", 2))
-    }
+    } | {"primes/pool_map/spawn/static/n50-p2.json", "primes/pool_map/spawn/dynamic/n50-p2.json"}
 
 
 def test_editing_the_harness_reruns_every_cell(finished_copy):
     folder, configfile = finished_copy
     with open(folder / "workflow/scripts/mpbench/harness.py", "a") as harness:
         harness.write("\n# an edit\n")
-    assert len(pending_cells(folder, configfile)) == 20
+    assert len(pending_cells(folder, configfile)) == CELLS
 
 
 def test_editing_the_figures_reruns_no_cell(finished_copy):
@@ -152,13 +176,14 @@ def test_adding_sizes_and_process_counts_adds_only_new_cells(finished_copy):
     bigger = {**TINY, "processes": [1, 2, 3], "workloads": {"primes": {"n": [50, 500, 700]}}}
     configfile = write_config(folder, bigger)
     pending = pending_cells(folder, configfile)
-    new_p = {f"primes/{s}/{split}/n{n}-p3.json" for n in (50, 500)
-             for s in ("threads", "pool_map", "shared_numpy") for split in ("static", "dynamic")}
-    new_n = {f"primes/single/none/n700-p1.json"} | {
-        f"primes/{s}/{split}/n700-p{p}.json" for s in ("threads", "pool_map", "shared_numpy")
+    method = {"threads": "none", "pool_map": "fork", "shared_numpy": "fork"}
+    new_p = {f"primes/{s}/{method[s]}/{split}/n{n}-p3.json" for n in (50, 500)
+             for s in method for split in ("static", "dynamic")}
+    new_n = {"primes/single/none/none/n700-p1.json", "primes/numpy_sieve/none/none/n700-p1.json"} | {
+        f"primes/{s}/{method[s]}/{split}/n700-p{p}.json" for s in method
         for split, p in (("static", 1), ("static", 2), ("dynamic", 2), ("static", 3), ("dynamic", 3))
     }
-    assert pending == new_p | new_n
+    assert pending == new_p | new_n  # spawn is restricted to N = 50, P = 2: nothing new
 
 
 BAD_CONFIGS = [
@@ -172,6 +197,17 @@ BAD_CONFIGS = [
     ({"repeat": 5}, "config: unknown key 'repeat'; allowed keys: strategies, processes, repeats"),
     ({"timeout_s": "soon"}, "config key 'timeout_s': 'soon' is not of type 'number'"),
     ({"workloads": {"sorting": {"n": [10]}}}, "config key 'workloads': unknown key 'sorting'"),
+    ({"start_methods": ["fork", "vfork"]},
+     "config key 'start_methods[1]': 'vfork' is not one of ['fork', 'spawn', 'forkserver']"),
+    ({"start_methods": ["fork", {"method": "spawn", "processes": [3]}]},
+     "config key 'start_methods[1].processes': 3 not in the experiment; allowed: 1, 2, 4"),
+    ({"start_methods": [{"method": "spawn", "n": [999]}]},
+     "config key 'start_methods[0].n': 999 not in the experiment; allowed: 10000, 100000"),
+    ({"start_methods": ["spawn", {"method": "spawn", "n": [10000]}]},
+     "config key 'start_methods[1]': start method 'spawn' is listed twice"),
+    ({"start_methods": [{"processes": [2]}]},
+     "config key 'start_methods[0]': 'method' is a required property"),
+    ({"cpu_affinity": [0, 4096]}, "config key 'cpu_affinity': CPU 4096 not available; allowed: 0"),
 ]
 
 
@@ -199,23 +235,42 @@ def test_wrong_answer_fails_the_job_and_keeps_earlier_results(tmp_path):
                                        "workloads": {"primes": {"n": [50]}}})
     done = snakemake(folder, "--cores", 2, "--keep-going", "--configfile", configfile)
     assert done.returncode != 0
-    log = (folder / "results/logs/cells/primes/off_by_one/none/n50-p1.log").read_text()
+    log = (folder / "results/logs/cells/primes/off_by_one/none/none/n50-p1.log").read_text()
     assert "wrong answer in priming run: expected 15, got 16" in log
-    assert not (folder / "results/cells/primes/off_by_one/none/n50-p1.json").exists()
-    assert record.read(folder / "results/cells/primes/single/none/n50-p1.json")["answer"] == 15
+    assert not (folder / "results/cells/primes/off_by_one/none/none/n50-p1.json").exists()
+    assert record.read(folder / "results/cells/primes/single/none/none/n50-p1.json")["answer"] == 15
     assert not (folder / "results/summary/cells.csv").exists()
 
 
 def test_cell_list_follows_the_config(tmp_path):
     folder = copy_workflow(tmp_path)
     configfile = write_config(folder, {**TINY, "strategies": ["single", "pool_map"],
+                                       "start_methods": ["fork"],
                                        "processes": [3], "workloads": {"primes": {"n": [99]}}})
     # single is the baseline: P = 1 whatever `processes` says; the others follow `processes`
     assert pending_cells(folder, configfile) == {
-        "primes/single/none/n99-p1.json",
-        "primes/pool_map/static/n99-p3.json",
-        "primes/pool_map/dynamic/n99-p3.json",
+        "primes/single/none/none/n99-p1.json",
+        "primes/pool_map/fork/static/n99-p3.json",
+        "primes/pool_map/fork/dynamic/n99-p3.json",
     }
+
+
+def test_start_methods_apply_to_process_strategies_only_and_where_supported(tmp_path):
+    folder = copy_workflow(tmp_path)
+    configfile = write_config(folder, {
+        **TINY, "strategies": ["single", "threads", "pool_map", "mmap_anonymous"],
+        "processes": [2], "workloads": {"primes": {"n": [99, 200]}},
+        "start_methods": [{"method": "spawn", "n": [99]}, "fork",
+                          {"method": "forkserver", "n": [200]}],
+    })
+    pool_map = {f"primes/pool_map/{m}/{split}/n{n}-p2.json" for m, n in
+                (("spawn", 99), ("fork", 99), ("fork", 200), ("forkserver", 200))
+                for split in ("static", "dynamic")}
+    mmap = {f"primes/mmap_anonymous/fork/{split}/n{n}-p2.json"  # fork only
+            for n in (99, 200) for split in ("static", "dynamic")}
+    once = {f"primes/single/none/none/n{n}-p1.json" for n in (99, 200)} | {
+        f"primes/threads/none/{split}/n{n}-p2.json" for n in (99, 200) for split in ("static", "dynamic")}
+    assert pending_cells(folder, configfile) == pool_map | mmap | once
 
 
 def test_compare_rule_against_another_results_set(finished_copy, tiny_run):
@@ -225,7 +280,7 @@ def test_compare_rule_against_another_results_set(finished_copy, tiny_run):
                      configfile, "--config", f"compare_with={reference}")
     assert done.returncode == 0, done.stderr[-2000:]
     table = pd.read_csv(folder / "results/compare/compare.csv")
-    assert len(table) == 20  # every cell is common: the copy holds the same records
+    assert len(table) == CELLS  # every cell is common: the copy holds the same records
     assert (table["ratio"] == 1.0).all()
     assert set(table["verdict"]) == {"no significant difference"}
-    assert "20 common cells" in (folder / "results/compare/compare.txt").read_text()
+    assert f"{CELLS} common cells" in (folder / "results/compare/compare.txt").read_text()

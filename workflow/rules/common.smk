@@ -1,5 +1,6 @@
 # Config validation, the list of cells, and wildcard constraints.
 
+import multiprocessing
 import os
 import sys
 from pathlib import Path
@@ -54,6 +55,56 @@ def check_strategies(strategies):
 check_strategies(config["strategies"])
 
 
+def start_method_grid(entries, processes, sizes):
+    """{method: restriction} from the config's start_methods, checked against what the schema
+    cannot know: this platform's methods, no method twice, and restrictions that name process
+    counts and sizes the experiment has."""
+    available = multiprocessing.get_all_start_methods()
+    grid = {}
+    for index, entry in enumerate(entries):
+        entry = {"method": entry} if isinstance(entry, str) else entry
+        method, key = entry["method"], f"config key 'start_methods[{index}]'"
+        if method not in available:
+            raise ValueError(
+                f"{key}: start method {method!r} is not available on this "
+                f"platform; allowed: {', '.join(available)}"
+            )
+        if method in grid:
+            raise ValueError(f"{key}: start method {method!r} is listed twice")
+        for name, allowed in (("processes", processes), ("n", sizes)):
+            unknown = sorted(set(entry.get(name, ())) - set(allowed))
+            if unknown:
+                raise ValueError(
+                    f"config key 'start_methods[{index}].{name}': "
+                    f"{', '.join(map(str, unknown))} not in the experiment; "
+                    f"allowed: {', '.join(map(str, sorted(allowed)))}"
+                )
+        grid[method] = {name: entry[name] for name in ("processes", "n") if name in entry}
+    return grid
+
+
+def check_cpu_affinity(cpus):
+    available = sorted(os.sched_getaffinity(0))
+    unknown = [cpu for cpu in cpus if cpu not in available]
+    if unknown:
+        raise ValueError(
+            f"config key 'cpu_affinity': CPU {', '.join(map(str, unknown))} not "
+            f"available; allowed: {', '.join(map(str, available))}"
+        )
+
+
+# start method -> the part of the grid it runs on ({} = all of it)
+START_METHODS = start_method_grid(
+    config["start_methods"],
+    config["processes"],
+    {n for sizes in config["workloads"].values() for n in sizes["n"]},
+)
+check_cpu_affinity(config.get("cpu_affinity", []))
+# The start method of the full sweep: the first listed (the scaling figures show it).
+PRIMARY_START_METHOD = next(iter(START_METHODS))
+NO_START_METHOD = "none"  # the start_method wildcard of strategies that start no process
+
+
 # Everything the measured processes run, besides their own strategy script: editing any of
 # it reruns every cell. (mpbench/analysis/ is the reader side and is not listed.)
 def workdir_relative(path):
@@ -66,11 +117,16 @@ HARNESS = sorted(map(workdir_relative, (SCRIPTS / "mpbench").glob("*.py"))) + [
     workdir_relative(SCRIPTS / "strategies" / "_bootstrap.py"),
     workdir_relative(SCRIPTS.parent / "schemas" / "record.schema.json"),
 ]
-CELL = "{workload}/{strategy}/{split}/n{n}-p{processes}"
-# figure name (= the function of mpbench/analysis/figures.py that draws it) -> path
+CELL = "{workload}/{strategy}/{start_method}/{split}/n{n}-p{processes}"
+# figure name (= the function of mpbench/analysis/figures.py that draws it) -> (path, the
+# report section that shows it)
 FIGURES = {
-    name: f"results/figures/{{workload}}/{name}.png"
-    for name in ("speedup_vs_processes", "efficiency_vs_processes", "time_vs_n", "fixed_cost")
+    name: (f"results/figures/{{workload}}/{name}.png", section)
+    for section, names in {
+        "Scaling": ("speedup_vs_processes", "efficiency_vs_processes", "time_vs_n", "amdahl_fits"),
+        "Start methods and start-up": ("startup_cost", "phases_small_n", "fixed_cost"),
+    }.items()
+    for name in names
 }
 # the one pinned environment, used by every rule under --software-deployment-method conda
 ENVIRONMENT = "../../environment.yml"
@@ -80,6 +136,7 @@ wildcard_constraints:
     workload="|".join(config["workloads"]),
     strategy="|".join(config["strategies"]),
     split="|".join((SINGLE, *SPLITS)),
+    start_method="|".join((NO_START_METHOD, *START_METHODS)),
     n=r"[1-9]\d*",
     processes=r"[1-9]\d*",
 
@@ -89,22 +146,34 @@ def cells():
 
     `single` (split "none") runs at P = 1 only, whatever `processes` says: it is the baseline.
     With one worker there is nothing to balance, so at P = 1 the other strategies run their
-    first split only (static where they have it).
+    first split only (static where they have it). A strategy that starts processes runs under
+    each configured start method it supports, on that method's part of the grid; one that
+    starts none runs once (start method "none").
     """
     for workload, sizes in config["workloads"].items():
         for strategy in config["strategies"]:
             splits = registry.splits(strategy)
             counts = [1] if splits == (SINGLE,) else sorted(config["processes"])
-            for n in sizes["n"]:
-                for processes in counts:
-                    for split in splits[:1] if processes == 1 else splits:
-                        yield dict(
-                            workload=workload,
-                            strategy=strategy,
-                            split=split,
-                            n=n,
-                            processes=processes,
-                        )
+            methods = {NO_START_METHOD: {}}
+            if registry.starts_processes(strategy):
+                supported = registry.start_methods(strategy)
+                methods = {m: only for m, only in START_METHODS.items() if m in supported}
+            for method, only in methods.items():
+                for n in sizes["n"]:
+                    if n not in only.get("n", [n]):
+                        continue
+                    for processes in counts:
+                        if processes not in only.get("processes", [processes]):
+                            continue
+                        for split in splits[:1] if processes == 1 else splits:
+                            yield dict(
+                                workload=workload,
+                                strategy=strategy,
+                                start_method=method,
+                                split=split,
+                                n=n,
+                                processes=processes,
+                            )
 
 
 def cell_records(wildcards=None):
@@ -115,12 +184,22 @@ def strategy_script(wildcards):
     return workdir_relative(registry.script(wildcards.strategy))
 
 
+def cell_options(wildcards):
+    """Command-line options of a cell beyond its wildcards."""
+    options = []
+    if wildcards.start_method != NO_START_METHOD:
+        options.append(f"--start-method {wildcards.start_method}")
+    if "cpu_affinity" in config:
+        options.append(f"--cpu-affinity {','.join(map(str, config['cpu_affinity']))}")
+    return " ".join(options)
+
+
 def cell_threads(wildcards):
     return int(wildcards.processes)
 
 
 def figure_targets():
-    return [path.format(workload=w) for w in config["workloads"] for path in FIGURES.values()]
+    return [path.format(workload=w) for w in config["workloads"] for path, _ in FIGURES.values()]
 
 
 def reference_repeats(wildcards):
@@ -135,5 +214,19 @@ def summary_targets():
         "results/summary/repeats.csv",
         "results/summary/cells.md",
         "results/summary/cells.html",
+        "results/summary/flagged.html",
+        "results/summary/amdahl.csv",
         *figure_targets(),
     ]
+
+
+# Snakemake's job-rate limiter (--max-jobs-per-timespan, default 100/1s) wakes the scheduler
+# on a timer that re-arms itself and gains one more chain with every finished job: late in a
+# run of many jobs that all wait for `mpbench_timing`, the scheduler kept a quarter of a core
+# busy beside the measured processes (the harness's other_cpu_cores showed it). mpbench runs
+# its jobs on this machine, one at a time, so it has no use for the limiter: it is switched
+# off before the scheduler starts.
+onstart:
+    scheduler = getattr(workflow, "scheduler", None)
+    if getattr(scheduler, "job_rate_limiter", None) is not None:
+        scheduler.job_rate_limiter = None

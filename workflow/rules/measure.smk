@@ -22,9 +22,11 @@ rule measure_cell:
         warmups=config["warmups"],
         repeats=config["repeats"],
         timeout_s=config["timeout_s"],
+        options=cell_options,
     shell:
         "{params.python} {input.strategy:q}"
         " --workload {wildcards.workload} --n {wildcards.n}"
         " --processes {wildcards.processes} --split {wildcards.split}"
         " --warmups {params.warmups} --repeats {params.repeats}"
-        " --timeout {params.timeout_s} --output {output:q} > {log:q} 2>&1"
+        " --timeout {params.timeout_s} {params.options}"
+        " --output {output:q} > {log:q} 2>&1"

@@ -15,6 +15,18 @@ rule summarize:
         ),
         repeats="results/summary/repeats.csv",
         markdown="results/summary/cells.md",
+        flagged=report(
+            "results/summary/flagged.html",
+            caption="../report/flagged.rst",
+            category="Summary",
+            labels={"table": "flagged cells"},
+        ),
+        amdahl=report(
+            "results/summary/amdahl.csv",
+            caption="../report/amdahl.rst",
+            category="Summary",
+            labels={"table": "amdahl.csv"},
+        ),
         html=report(
             "results/summary/cells.html",
             caption="../report/cells.rst",
@@ -32,20 +44,24 @@ rule summarize:
 rule plot:
     input:
         cells="results/summary/cells.csv",
+        amdahl="results/summary/amdahl.csv",
     output:
         **{
             name: report(
                 path,
                 caption=f"../report/{name}.rst",
                 category="{workload} workload",
+                subcategory=section,
                 labels={"figure": name.replace("_", " ")},
             )
-            for name, path in FIGURES.items()
+            for name, (path, section) in FIGURES.items()
         },
     log:
         "results/logs/plot-{workload}.log",
     conda:
         ENVIRONMENT
+    params:
+        start_method=PRIMARY_START_METHOD,
     script:
         "../scripts/plot.py"
 
@@ -62,6 +78,12 @@ rule compare:
             labels={"table": "compare.csv"},
         ),
         summary="results/compare/compare.txt",
+        figure=report(
+            "results/compare/compare.png",
+            caption="../report/compare.rst",
+            category="Comparison",
+            labels={"figure": "compare"},
+        ),
     log:
         "results/logs/compare.log",
     conda:
