@@ -14,7 +14,8 @@ def repeats(times_by_cell: dict, host="alpha", python="3.11.7"):
     rows = []
     for (strategy, n), times in times_by_cell.items():
         for i, t in enumerate(times, 1):
-            rows.append({"workload": "primes", "strategy": strategy, "split": "dynamic", "n": n,
+            rows.append({"workload": "primes", "strategy": strategy, "start_method": "fork",
+                         "split": "dynamic", "n": n,
                          "processes": 2, "hostname": host, "python_version": python,
                          "python_build": "b", "repeat": i, "total_s": t})
     return pd.DataFrame(rows)
@@ -31,6 +32,21 @@ def test_twice_as_fast_with_tight_repeats_is_faster():
     assert table.loc["pool_map", "p_value"] < 0.001
     assert table.loc["manager", "verdict"] == "slower"
     assert table.loc["manager", "ratio"] == pytest.approx(2.0)
+    # the 95 % interval of the ratio holds the ratio and excludes 1 when the verdict is firm
+    assert table.loc["pool_map", "ci_low"] < 0.5 < table.loc["pool_map", "ci_high"] < 1
+    assert 1 < table.loc["manager", "ci_low"] < 2.0 < table.loc["manager", "ci_high"]
+
+
+def test_reproducibility_counts_only_cells_steady_in_both_sets():
+    a = {("pool_map", 100): [2.0, 2.0, 2.02], ("manager", 100): [3.0, 4.0, 3.0],
+         ("pool_map", 200): [5.0, 5.05, 4.95]}
+    b = {("pool_map", 100): [2.02, 2.01, 2.0], ("manager", 100): [3.05, 3.0, 3.02],
+         ("pool_map", 200): [5.6, 5.5, 5.5]}
+    table = compare(repeats(a), repeats(b))
+    assert table.set_index(["strategy", "n"])["steady"].to_dict() == {
+        ("manager", 100): False, ("pool_map", 100): True, ("pool_map", 200): True}
+    # 2 steady cells: pool_map at 100 within 5 %, at 200 10 % slower
+    assert "1 of 2 cells with CV <= 10% in both (50%)" in summary_line(table)
 
 
 def test_identical_distributions_are_no_significant_difference():
@@ -73,6 +89,7 @@ def test_command_line_writes_the_table(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("1 common cells: 1 faster, 0 slower")
     assert pd.read_csv(tmp_path / "out" / "compare.csv")["verdict"].item() == "faster"
+    assert (tmp_path / "out" / "compare.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_command_line_refuses_a_folder_without_results(tmp_path):

@@ -29,10 +29,12 @@ def test_speedup_efficiency_karp_flatt_on_known_numbers():
 
 def make_record(strategy, split, n, processes, repeats, host="alpha", cores=2):
     return {
-        "workload": "primes", "strategy": strategy, "split": split, "n": n,
+        "workload": "primes", "strategy": strategy, "reference": False, "split": split, "n": n,
         "processes": processes, "start_method": None if strategy == "single" else "fork",
         "pieces": processes, "answer": 25, "expected": 25, "repeats_s": repeats,
         "phases_s": {"startup": None, "compute": None, "teardown": None},
+        "background": {"wall_s": 10.0, "other_cpu_cores": 0.01, "steal_fraction": 0.0,
+                       "settle_s": 0.1},
         "environment": {"hostname": host, "python_version": "3.11.7", "python_build": "b",
                         "cpu_affinity": list(range(cores))},
     }
@@ -89,9 +91,41 @@ def test_repeats_table_is_tidy():
 def test_markdown_table_lists_every_cell_with_notes():
     markdown = summary.markdown_table(summary.cells_table(copy.deepcopy(RECORDS)))
     assert "### primes, N = 100 (alpha, Python 3.11.7, 2 cores)" in markdown
-    assert "| pool_map | dynamic | 2 | 2.0000 | 0.0 % | 2.00 | 1.00 | 0.000 |  |" in markdown
-    assert "| pool_map | dynamic | 4 | 2.2000 |" in markdown and "oversubscribed" in markdown
-    assert "CV > 10 %" in markdown
+    # strategy, start method, split, P, median, min, IQR, CV, speedup, efficiency, Karp-Flatt
+    assert ("| pool_map | fork | dynamic | 2 | 2.0000 | 2.0000 | 0.0000 | 0.0 % | 2.00 | 1.00 "
+            "| 0.000 |  |") in markdown
+    assert "| pool_map | fork | dynamic | 4 | 2.2000 |" in markdown and "oversubscribed" in markdown
+    assert "flagged: CV 20.4 % > 10%" in markdown  # static: 2.5, 2.5, 3.5
+
+
+def test_a_cell_measured_on_a_busy_machine_is_flagged_and_listed():
+    records = copy.deepcopy(RECORDS)
+    records[1]["background"]["other_cpu_cores"] = 0.8  # pool_map dynamic P = 2: tight repeats
+    cells = summary.cells_table(records).set_index(["strategy", "split", "processes"])
+    busy = cells.loc[("pool_map", "dynamic", 2)]
+    assert busy["busy"] and busy["flagged"] and not busy["noisy"]
+    assert busy["flag_reason"] == "busy machine: 0.80 other cores, 0.0% stolen"
+    assert not cells.loc[("single", "none", 1), "flagged"]  # CV 5 %, quiet machine
+    listed = summary.flagged_html(cells.reset_index())
+    assert "2 of 4 cells are flagged" in listed  # the busy one and the noisy static one
+    assert "busy machine: 0.80 other cores" in listed and "CV 20.4 % &gt; 10%" in listed
+
+
+def test_a_synthetic_noisy_cell_is_flagged_and_a_steady_one_is_not():
+    noisy = make_record("pool_map", "dynamic", 100, 2, [1.0, 1.3, 1.0])  # sd 0.173, mean 1.1: CV 15.7 %
+    steady = make_record("pool_map", "static", 100, 2, [1.00, 1.05, 1.02])  # CV 2.5 %
+    cells = summary.cells_table([RECORDS[0], noisy, steady]).set_index("split")
+    assert cells.loc["dynamic", "cv"] == pytest.approx(0.03 ** 0.5 / 1.1)
+    assert cells.loc["dynamic", "flagged"] and cells.loc["dynamic", "noisy"]
+    assert not cells.loc["static", "flagged"]
+
+
+def test_a_reference_row_has_a_speedup_but_no_parallel_efficiency():
+    sieve = make_record("numpy_sieve", "none", 100, 1, [0.01, 0.01, 0.01])
+    sieve["reference"], sieve["start_method"] = True, None
+    cells = summary.cells_table([*copy.deepcopy(RECORDS), sieve]).set_index("strategy")
+    assert cells.loc["numpy_sieve", "speedup"] == pytest.approx(400.0)
+    assert math.isnan(cells.loc["numpy_sieve", "efficiency"])
 
 
 def test_html_table_marks_flagged_rows():
@@ -106,7 +140,7 @@ def test_summarize_refuses_a_corrupt_record_naming_it(tmp_path):
     corrupt.write_text("{ truncated")
     with pytest.raises(record.RecordError, match="n100-p2.json: not a readable JSON record"):
         summary.summarize([corrupt], tmp_path / "c.csv", tmp_path / "r.csv", tmp_path / "c.md",
-                          tmp_path / "c.html")
+                          tmp_path / "c.html", tmp_path / "f.html", tmp_path / "a.csv")
     assert not (tmp_path / "c.csv").exists()
 
 

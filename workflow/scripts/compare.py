@@ -1,8 +1,8 @@
 """Compare two mpbench results sets: python workflow/scripts/compare.py A B [--output DIR].
 
 A and B are results folders (each with summary/repeats.csv), e.g. before and after a change
-to a strategy, or two machines. Writes DIR/compare.csv and prints a one-line summary; with
---figure, also DIR/compare.png. Runs on its own or as the Snakemake rule `compare`.
+to a strategy, or two machines. Writes DIR/compare.csv, DIR/compare.txt and DIR/compare.png
+and prints a one-line summary. Runs on its own or as the Snakemake rule `compare`.
 """
 
 import argparse
@@ -12,7 +12,13 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mpbench.analysis.compare import MixedResults, compare, summary_line  # noqa: E402
+from mpbench.analysis.compare import (  # noqa: E402
+    MixedResults,
+    compare,
+    describe,
+    figure,
+    summary_line,
+)
 
 
 def run(folder_a: Path, folder_b: Path, output: Path) -> pd.DataFrame:
@@ -21,6 +27,8 @@ def run(folder_a: Path, folder_b: Path, output: Path) -> pd.DataFrame:
     output.mkdir(parents=True, exist_ok=True)
     table.to_csv(output / "compare.csv", index=False, float_format="%.6g")
     (output / "compare.txt").write_text(f"A = {folder_a}\nB = {folder_b}\n{summary_line(table)}\n")
+    labels = [f"{folder} ({describe(repeats)})" for folder, repeats in zip((folder_a, folder_b), tables)]
+    figure(table, output / "compare.png", *labels)
     return table
 
 

@@ -1,4 +1,4 @@
-"""Snakemake script: results/summary/cells.csv -> one PNG per figure of one workload."""
+"""Snakemake script: results/summary/ cells.csv and amdahl.csv -> the PNGs of one workload."""
 
 import sys
 
@@ -11,6 +11,8 @@ with open(sm.log[0], "w", encoding="utf-8") as log:
     sys.stderr = log
     cells = pd.read_csv(sm.input.cells)
     cells = cells[cells["workload"] == sm.wildcards.workload]
+    fits = pd.read_csv(sm.input.amdahl)
+    fits = fits[fits["workload"] == sm.wildcards.workload]
     for name, path in sm.output.items():
-        getattr(figures, name)(cells, path)
+        figures.draw(name, cells, path, start_method=sm.params.start_method, fits=fits)
         print(f"wrote {path}", file=log)

@@ -1,4 +1,4 @@
-"""Snakemake script: every cell record -> results/summary/ cells.csv, repeats.csv, cells.md, cells.html."""
+"""Snakemake script: every cell record -> the tables under results/summary/."""
 
 import sys
 
@@ -8,5 +8,5 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 with open(sm.log[0], "w", encoding="utf-8") as log:
     sys.stderr = log
     cells = summarize(sm.input.records, sm.output.cells, sm.output.repeats, sm.output.markdown,
-                      sm.output.html)
+                      sm.output.html, sm.output.flagged, sm.output.amdahl)
     print(f"{len(cells)} cells summarized", file=log)

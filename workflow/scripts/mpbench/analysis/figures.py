@@ -1,10 +1,10 @@
 """Figures over the per-cell table (`cells.csv`, one row per benchmark cell).
 
-Every public function takes the cells DataFrame and a PNG path and writes one figure. All
-figures colour a strategy the same way (`strategy_colours`), mark cells whose repeats were
-noisy (`flagged`, CV > 10 %) with hollow markers or hatched bars, and state the workload,
-host, Python version and core count in the title, so that a PNG read on its own is honest
-about where it was measured.
+`draw(name, cells, path, ...)` writes the figure `name`. Every figure function takes the
+cells DataFrame and a PNG path. All figures colour a strategy the same way
+(`strategy_colours`), mark flagged cells (CV > 10 % or a busy machine) with hollow markers
+or hatched bars, and state the workload, host, Python version, core count and start method
+in the title, so that a PNG read on its own is honest about where it was measured.
 """
 
 import matplotlib
@@ -18,7 +18,36 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from mpbench.analysis.amdahl import amdahl_speedup  # noqa: E402
 from mpbench.registry import BASELINE  # noqa: E402
+
+NO_START_METHOD = "none"
+# the figures of the scaling sweep, drawn for one start method (and without reference rows)
+SWEEP_FIGURES = ("speedup_vs_processes", "efficiency_vs_processes", "fixed_cost")
+METHOD_COLOURS = {"fork": "#4c72b0", "spawn": "#dd8452", "forkserver": "#55a868"}
+PHASE_COLOURS = {"startup": "#dd8452", "compute": "#4c72b0", "teardown": "#8c8c8c"}
+FLAG_LABEL = "flagged: CV > 10 % or busy machine"
+
+
+def draw(name: str, cells: pd.DataFrame, path, start_method: str | None = None,
+         fits: pd.DataFrame | None = None) -> None:
+    """Write figure `name` (a function of this module) from the cells of one workload.
+
+    The scaling figures show one start method (`start_method`, the full sweep's; the cells of
+    strategies that start no process always belong); the start-method figures show all.
+    """
+    cells = _clean(cells)
+    sweep = cells
+    if start_method is not None:
+        sweep = cells[cells["start_method"].isin([start_method, NO_START_METHOD])]
+    if name in SWEEP_FIGURES:
+        globals()[name](sweep[~sweep["reference"]], path)
+    elif name == "time_vs_n":
+        time_vs_n(sweep, path)
+    elif name == "amdahl_fits":
+        amdahl_fits(sweep[~sweep["reference"]], fits, path, start_method)
+    else:
+        globals()[name](cells, path)
 
 KNOWN_STRATEGIES = (
     "single",
@@ -108,31 +137,38 @@ def time_vs_n(cells: pd.DataFrame, path) -> None:
     """
     cells = _clean(cells)
     cores = _cores(cells)
-    parallel = cells[cells["strategy"] != BASELINE]
+    parallel = cells[(cells["strategy"] != BASELINE) & ~cells["reference"]]
     p_values = sorted(parallel["processes"].unique())
     p = max([q for q in p_values if q <= cores], default=min(p_values, default=cores))
     fig, ax = plt.subplots(figsize=(WIDTH_IN * 0.75, PANEL_HEIGHT_IN * 1.4))
     colours = strategy_colours(cells["strategy"])
+    references = set(cells.loc[cells["reference"], "strategy"])
     for strategy in colours:
         rows = cells[cells["strategy"] == strategy]
-        rows = rows[rows["processes"] == (1 if strategy == BASELINE else p)]
+        rows = rows[rows["processes"] == (1 if strategy == BASELINE or strategy in references else p)]
         rows = rows.sort_values("split", key=lambda s: s != "dynamic")  # dynamic first
         rows = rows.groupby("n", as_index=False).first().dropna(subset=["median_s"])
         if rows.empty:
             continue
-        baseline = strategy == BASELINE
+        baseline, reference = strategy == BASELINE, strategy in references
         yerr = np.vstack([rows["median_s"] - rows["min_s"], rows["max_s"] - rows["median_s"]])
+        label = strategy
+        if baseline:
+            label = f"{strategy} (P = 1)"
+        elif reference:
+            label = f"{strategy} (reference: another algorithm, P = 1)"
         ax.errorbar(
             rows["n"],
             rows["median_s"],
             yerr=np.nan_to_num(np.clip(yerr, 0, None)),
-            color=colours[strategy],
-            lw=3 if baseline else 1.2,
+            color="black" if reference else colours[strategy],
+            ls="--" if reference else "-",
+            lw=3 if baseline else 1.8 if reference else 1.2,
             zorder=3 if baseline else 2,
-            marker="o",
+            marker="s" if reference else "o",
             ms=4,
             capsize=2,
-            label=f"{strategy} (P = 1)" if baseline else strategy,
+            label=label,
         )
         _hollow_flagged(ax, rows, rows["n"], rows["median_s"], colours[strategy])
     ax.set(xscale="log", yscale="log", xlabel="problem size N", ylabel="median time (s)")
@@ -145,7 +181,7 @@ def time_vs_n(cells: pd.DataFrame, path) -> None:
     ax.set_title(f"Time vs. problem size at P = cores (P = {p}, dynamic split where measured)")
     handles, labels = ax.get_legend_handles_labels()
     handles.append(_flag_handle())
-    labels.append("flagged: CV > 10 %")
+    labels.append(FLAG_LABEL)
     _finish(fig, cells, path, [(handles, labels, "strategy")])
 
 
@@ -205,9 +241,185 @@ def fixed_cost(cells: pd.DataFrame, path) -> None:
         fig,
         cells,
         path,
-        [(handles, ["flagged: CV > 10 %"], None)],
+        [(handles, [FLAG_LABEL], None)],
         title="Fixed cost of each strategy at P = 1 (extra time over single)",
     )
+
+
+def startup_cost(cells: pd.DataFrame, path) -> None:
+    """Start-up and teardown of each process-based strategy under each start method, in ms.
+
+    Read it as: what creating the workers (until every one is running) and closing them
+    costs before any work is done, per start method. Measured at P = cores; each bar is the
+    median over the problem sizes measured (start-up does not depend on N), dynamic split
+    where measured. fork copies the parent; spawn starts a fresh interpreter per worker that
+    re-imports the main script; forkserver forks each worker from a server process.
+    """
+    cells = _clean(cells)
+    cores = _cores(cells)
+    rows = cells.dropna(subset=["startup_median_s"])
+    rows = rows[(rows["start_method"] != NO_START_METHOD) & ~rows["reference"]]
+    p = _usable_p(rows, cores)
+    rows = rows[rows["processes"] == p]
+    rows = rows.sort_values("split", key=lambda c: c != "dynamic")
+    rows = rows.groupby(["strategy", "start_method", "n"], as_index=False).first()
+    table = rows.groupby(["strategy", "start_method"]).agg(
+        startup_ms=("startup_median_s", lambda v: 1000 * v.median()),
+        teardown_ms=("teardown_median_s", lambda v: 1000 * v.median()),
+        flagged=("flagged", "any"),
+    ).reset_index()
+    strategies = [s for s in _strategy_order(set(table["strategy"]))][::-1]
+    methods = [m for m in METHOD_COLOURS if m in set(table["start_method"])]
+    methods += sorted(set(table["start_method"]) - set(methods))
+    height = max(3.0, 0.22 * len(strategies) * max(len(methods), 1) + 1.4)
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH_IN, height), sharey=True, layout="constrained")
+    bar = 0.8 / max(len(methods), 1)
+    for ax, column, label in ((axes[0], "startup_ms", "start-up"), (axes[1], "teardown_ms", "teardown")):
+        for i, method in enumerate(methods):
+            part = table[table["start_method"] == method].set_index("strategy")
+            y = [k + (len(methods) - 1 - i - (len(methods) - 1) / 2) * bar
+                 for k, s in enumerate(strategies) if s in part.index]
+            values = [part.loc[s, column] for s in strategies if s in part.index]
+            bars = ax.barh(y, values, height=bar * 0.9, color=METHOD_COLOURS.get(method, "grey"),
+                           label=method)
+            for b, s in zip(bars, [s for s in strategies if s in part.index]):
+                if part.loc[s, "flagged"]:
+                    b.set(hatch="///", edgecolor="white")
+            ax.bar_label(bars, [f"{v:.0f}" if v >= 10 else f"{v:.1f}" for v in values],
+                         padding=2, fontsize=7)
+        ax.set_yticks(range(len(strategies)), strategies)
+        ax.set_xlabel(f"{label} per run (ms), median")
+        ax.grid(True, axis="x", alpha=0.3)
+        ax.set_title(f"{label.capitalize()} at P = {p}", fontsize=10)
+        ax.set_xlim(0, (table[column].max() if len(table) else 1) * 1.18 or 1)
+    handles = [Patch(facecolor=METHOD_COLOURS.get(m, "grey")) for m in methods]
+    _finish(fig, cells, path,
+            [(handles, methods, "start method"),
+             ([Patch(facecolor="grey", hatch="///", edgecolor="white")], [FLAG_LABEL], None)],
+            title="What starting and stopping the workers costs, per start method")
+
+
+def phases_small_n(cells: pd.DataFrame, path) -> None:
+    """Where the time goes at the smallest N: start-up, compute and teardown, against `single`.
+
+    Read it as: a bar that ends right of the black line is slower than doing the work in one
+    process. At small N the work is a few milliseconds, and starting and stopping the workers
+    (orange and grey) costs more than the work itself; the compute part alone (blue) is what
+    parallelism can shrink. P = cores, dynamic split where measured, every start method.
+    """
+    cells = _clean(cells)
+    cores = _cores(cells)
+    n = int(cells["n"].min())
+    at_n = cells[cells["n"] == n]
+    baseline = at_n.loc[at_n["strategy"] == BASELINE, "median_s"]
+    rows = at_n.dropna(subset=["startup_median_s"])
+    rows = rows[~rows["reference"] & (rows["strategy"] != BASELINE)]
+    p = _usable_p(rows, cores)
+    rows = rows[rows["processes"] == p].sort_values("split", key=lambda c: c != "dynamic")
+    rows = rows.groupby(["strategy", "start_method"], as_index=False).first()
+    method_rank = {m: i for i, m in enumerate([NO_START_METHOD, *METHOD_COLOURS])}
+    rows = rows.assign(
+        order=[(_strategy_order(set(rows["strategy"])).index(s), method_rank.get(m, 9))
+               for s, m in zip(rows["strategy"], rows["start_method"])]
+    ).sort_values("order", ascending=False)
+    labels = [s if m == NO_START_METHOD else f"{s} · {m}"
+              for s, m in zip(rows["strategy"], rows["start_method"])]
+    fig, ax = plt.subplots(figsize=(WIDTH_IN * 0.8, max(3.0, 0.24 * len(rows) + 1.6)),
+                           layout="constrained")
+    left = np.zeros(len(rows))
+    for phase, colour in PHASE_COLOURS.items():
+        ms = 1000 * rows[f"{phase}_median_s"].to_numpy()
+        ax.barh(range(len(rows)), ms, left=left, color=colour, height=0.75, label=phase)
+        left += np.nan_to_num(ms)
+    for y, (total, flagged) in enumerate(zip(1000 * rows["median_s"], rows["flagged"])):
+        ax.text(left[y], y, f" {total:.1f} ms" + (" (flagged)" if flagged else ""),
+                va="center", fontsize=7)
+    if len(baseline):
+        t1 = 1000 * float(baseline.iloc[0])
+        ax.axvline(t1, color="black", lw=1.5)
+        ax.text(t1, 1.0, f" single: {t1:.1f} ms", transform=ax.get_xaxis_transform(),
+                va="bottom", fontsize=8)
+    ax.set_yticks(range(len(rows)), labels, fontsize=8)
+    ax.set_xlim(0, max(left.max() if len(left) else 1, 1) * 1.22)
+    ax.set_xlabel("median time per run (ms): start-up + compute + teardown")
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.set_title(f"N = {n:,}, P = {p}", fontsize=10)
+    handles = [Patch(facecolor=c) for c in PHASE_COLOURS.values()] + [
+        Line2D([], [], color="black", lw=1.5)]
+    _finish(fig, at_n, path,
+            [(handles, ["start-up", "compute", "teardown", "single (one process)"], "phase")],
+            title="Why parallel code can lose at small N: where each run's time goes")
+
+
+def amdahl_fits(cells: pd.DataFrame, fits: pd.DataFrame, path, start_method=None) -> None:
+    """Amdahl's law fitted to each strategy's speedups at the largest N, one panel each.
+
+    Read it as: points are measured median speedups, the curve is S(p) = 1 / (f + (1 - f)/p)
+    with the fitted serial fraction f (± its standard error) in the legend; it is fitted on
+    the repeats at 1 < P <= cores and flattens at the core count. A small f means the
+    strategy would keep scaling on more cores; f near 1 (threads) means it cannot scale.
+    """
+    cells = _clean(cells)
+    cores = _cores(cells)
+    n = int(cells["n"].max())
+    rows = cells[(cells["n"] == n) & (cells["strategy"] != BASELINE)].dropna(subset=["speedup"])
+    fits = fits if fits is not None else pd.DataFrame(columns=["strategy"])
+    fits = fits[(fits["n"] == n)] if "n" in fits else fits
+    if start_method is not None and "start_method" in fits:
+        fits = fits[fits["start_method"].isin([start_method, NO_START_METHOD])]
+    colours = strategy_colours(rows["strategy"])
+    strategies = [s for s in colours if s != BASELINE]
+    columns = 4
+    lines = max(1, -(-len(strategies) // columns))
+    fig, axes = plt.subplots(lines, columns, figsize=(WIDTH_IN, 2.6 * lines + 0.8), sharex=True,
+                             sharey=True, squeeze=False, layout="constrained")
+    p_values = sorted(rows["processes"].unique()) or [1]
+    ps = np.linspace(1, max(p_values), 200)
+    for ax in axes.flat[len(strategies):]:
+        ax.set_visible(False)
+    for ax, strategy in zip(axes.flat, strategies):
+        ax.plot(ps, np.minimum(ps, cores), color="grey", ls=":", lw=1.5)
+        ax.axvline(cores, color="dimgrey", lw=0.8)
+        for split in ("dynamic", "static"):
+            mine = rows[(rows["strategy"] == strategy) & (rows["split"] == split)]
+            if mine.empty:
+                continue
+            mine = mine.groupby("processes", as_index=False).first()
+            ax.plot(mine["processes"], mine["speedup"], ls="none", marker="o", ms=4,
+                    color=colours[strategy], alpha=1 if split == "dynamic" else 0.55)
+            _hollow_flagged(ax, mine, mine["processes"], mine["speedup"], colours[strategy])
+            fit = fits[(fits["strategy"] == strategy) & (fits["split"] == split)] \
+                if "split" in fits else fits.iloc[0:0]
+            if len(fit) and np.isfinite(fit["serial_fraction"].iloc[0]):
+                f, se = fit["serial_fraction"].iloc[0], fit["serial_fraction_se"].iloc[0]
+                error = f" ± {se:.3f}" if np.isfinite(se) else ""
+                ax.plot(ps, amdahl_speedup(f, np.minimum(ps, cores)), color=colours[strategy],
+                        ls=SPLIT_STYLES[split], lw=1.2, label=f"{split}: f = {f:.3f}{error}")
+        ax.set_title(strategy, fontsize=9)
+        ax.legend(fontsize=7, loc="upper left", frameon=False)
+        ax.grid(True, alpha=0.3)
+        ax.set_xticks(p_values, [str(p) for p in p_values])
+    for ax in axes[-1]:
+        ax.set_xlabel("processes P")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("speedup S")
+    axes[0, 0].set_ylim(0, max(min(max(p_values), cores) * 1.25, rows["speedup"].max() * 1.1
+                               if len(rows) else 1))
+    handles = [Line2D([], [], color="black", ls="-"), Line2D([], [], color="black", ls="--"),
+               Line2D([], [], ls="none", marker="o", color="black"),
+               Line2D([], [], color="grey", ls=":"), _flag_handle()]
+    _finish(fig, rows, path,
+            [(handles, ["Amdahl fit, dynamic split", "Amdahl fit, static split",
+                        "measured median", "ideal S = min(P, cores)", FLAG_LABEL], None)],
+            title=f"Amdahl's law fitted to each strategy's speedups, N = {n:,} "
+                  f"(f = serial fraction ± standard error)")
+
+
+def _usable_p(rows: pd.DataFrame, cores: int) -> int:
+    """The largest measured P that does not exceed the cores (else the smallest P)."""
+    p_values = sorted(rows["processes"].unique())
+    return max([q for q in p_values if 1 < q <= cores],
+               default=min(p_values, default=cores))
 
 
 # --- shared helpers -----------------------------------------------------------------------
@@ -303,7 +515,7 @@ def _lines_vs_processes(cells, path, column, ylabel, efficiency) -> None:
         "dynamic split",
         "static split",
         "ideal (E = 1)" if efficiency else "ideal S = min(P, cores)",
-        "flagged: CV > 10 %",
+        FLAG_LABEL,
     ]
     _finish(
         fig,
@@ -355,9 +567,12 @@ def _provenance(cells) -> str:
         return " / ".join(sorted(found)) or "?"
 
     cores = _cores(cells)
+    methods = sorted(set(cells["start_method"].dropna().astype(str)) - {NO_START_METHOD}) \
+        if "start_method" in cells else []
     return (
         f"{values('workload')} workload · host {values('hostname')} · "
         f"Python {values('python_version')} · {cores} core{'s' if cores != 1 else ''}"
+        + (f" · start method {' / '.join(methods)}" if methods else "")
     )
 
 
@@ -435,8 +650,14 @@ def _clean(cells: pd.DataFrame) -> pd.DataFrame:
     cells = cells.dropna(subset=["n", "processes"]).astype({"n": int, "processes": int})
     for column in ("median_s", "min_s", "max_s", "speedup", "efficiency"):
         cells[column] = pd.to_numeric(cells.get(column), errors="coerce")
-    flagged = cells["flagged"] if "flagged" in cells else pd.Series(False, index=cells.index)
-    cells["flagged"] = flagged.map(lambda v: str(v).strip().lower() in {"true", "1", "1.0"})
+    for column in ("flagged", "reference"):
+        values = cells[column] if column in cells else pd.Series(False, index=cells.index)
+        cells[column] = values.map(lambda v: str(v).strip().lower() in {"true", "1", "1.0"})
+    if "start_method" not in cells:
+        cells["start_method"] = NO_START_METHOD
+    cells["start_method"] = cells["start_method"].fillna(NO_START_METHOD).astype(str)
+    for column in ("startup_median_s", "compute_median_s", "teardown_median_s"):
+        cells[column] = pd.to_numeric(cells.get(column), errors="coerce")
     return cells
 
 

@@ -9,12 +9,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mpbench import record
+from mpbench import metadata, record
 from mpbench.registry import BASELINE
 
-CELL_KEYS = ["workload", "strategy", "split", "n", "processes"]
+CELL_KEYS = ["workload", "strategy", "start_method", "split", "n", "processes"]
 # A results set may hold several machines or Python builds: never mix them.
 RUN_KEYS = ["hostname", "python_version", "python_build"]
+NO_START_METHOD = "none"  # strategies that start no process
 CV_FLAG = 0.10  # METHOD.md: a cell whose CV exceeds 10 % is flagged
 
 
@@ -40,7 +41,7 @@ def _context(rec: dict) -> dict:
     env = rec["environment"]
     return {
         **{key: rec[key] for key in CELL_KEYS},
-        "start_method": rec["start_method"] or "",
+        "start_method": rec["start_method"] or NO_START_METHOD,
         "hostname": env["hostname"],
         "python_version": env["python_version"],
         "python_build": env["python_build"],
@@ -61,6 +62,17 @@ def repeats_table(records: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _background(rec: dict) -> dict:
+    background = rec["background"]
+    busy = metadata.busy_warning(background, rec.get("load_before", [0]), rec.get("load_after", [0]))
+    return {
+        "reference": bool(rec["reference"]),
+        "other_cpu_cores": background["other_cpu_cores"],
+        "steal_fraction": background["steal_fraction"],
+        "busy": busy is not None,
+    }
+
+
 def _stats(rec: dict) -> dict:
     times = np.asarray(rec["repeats_s"], dtype=float)
     q1, median, q3 = np.percentile(times, [25, 50, 75])
@@ -72,7 +84,7 @@ def _stats(rec: dict) -> dict:
         "max_s": times.max(),
         "iqr_s": q3 - q1,
         "cv": cv,
-        "flagged": bool(cv > CV_FLAG),
+        "noisy": bool(cv > CV_FLAG),
     }
     for phase, values in rec["phases_s"].items():
         stats[f"{phase}_median_s"] = np.nan if values is None else float(np.median(values))
@@ -84,7 +96,7 @@ def cells_table(records: list[dict]) -> pd.DataFrame:
     if not records:
         raise ValueError("no cell records to summarize")
     cells = pd.DataFrame(
-        [{**_context(rec), **_stats(rec), "answer": rec["answer"], "expected": rec["expected"],
+        [{**_context(rec), **_stats(rec), **_background(rec), "answer": rec["answer"], "expected": rec["expected"],
           "correct": rec["answer"] == rec["expected"], "pieces": rec["pieces"]}
          for rec in records]
     )
@@ -92,6 +104,15 @@ def cells_table(records: list[dict]) -> pd.DataFrame:
     if duplicated.any():
         raise ValueError(f"the same cell appears twice: {cells.loc[duplicated, CELL_KEYS].values.tolist()}")
     cells["oversubscribed"] = cells["processes"] > cells["cores"]
+    cells["flagged"] = cells["noisy"] | cells["busy"]
+    cells["flag_reason"] = [
+        "; ".join(reason for flag, reason in (
+            (noisy, f"CV {_pct(cv)} > {CV_FLAG:.0%}"),
+            (busy, f"busy machine: {other:.2f} other cores, {steal:.1%} stolen"),
+        ) if flag)
+        for noisy, cv, busy, other, steal in zip(
+            cells["noisy"], cells["cv"], cells["busy"], cells["other_cpu_cores"], cells["steal_fraction"])
+    ]
 
     baseline = cells.loc[cells["strategy"] == BASELINE, ["workload", "n", *RUN_KEYS, "median_s"]]
     baseline = baseline.rename(columns={"median_s": "t1_s"})
@@ -103,7 +124,9 @@ def cells_table(records: list[dict]) -> pd.DataFrame:
     cells["karp_flatt"] = [
         karp_flatt(s, p, c) for s, p, c in zip(cells["speedup"], cells["processes"], cells["cores"])
     ]
-    order = ["workload", "n", "strategy", "split", "processes"]
+    # a reference row (a better algorithm) has a speedup over single, but no parallel efficiency
+    cells.loc[cells["reference"], ["efficiency", "karp_flatt"]] = np.nan
+    order = ["workload", "n", "strategy", "start_method", "split", "processes"]
     return cells.sort_values(order, kind="stable").reset_index(drop=True)
 
 
@@ -115,23 +138,29 @@ def markdown_table(cells: pd.DataFrame) -> str:
     ):
         cores = int(group["cores"].iloc[0])
         out.append(f"### {workload}, N = {n:,} ({host}, Python {python}, {cores} cores)\n")
-        out.append("| strategy | split | P | median (s) | CV | speedup | efficiency | Karp–Flatt | note |")
-        out.append("|---|---|---:|---:|---:|---:|---:|---:|---|")
-        for row in group.sort_values(["processes", "median_s"]).itertuples():
-            notes = [note for flag, note in ((row.oversubscribed, "oversubscribed"),
-                                             (row.flagged, "CV > 10 %"),
+        out.append("| strategy | start method | split | P | median (s) | min (s) | IQR (s) | CV | "
+                   "speedup | efficiency | Karp–Flatt | note |")
+        out.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+        for row in _display_order(group).itertuples():
+            notes = [note for flag, note in ((row.reference, "reference, not parallel"),
+                                             (row.oversubscribed, "oversubscribed"),
+                                             (row.flagged, f"flagged: {row.flag_reason}"),
                                              (not row.correct, "WRONG")) if flag]
             out.append(
-                f"| {row.strategy} | {row.split} | {row.processes} | {row.median_s:.4f} | "
-                f"{_pct(row.cv)} | {row.speedup:.2f} | {row.efficiency:.2f} | "
-                f"{_num(row.karp_flatt)} | {', '.join(notes)} |"
+                f"| {row.strategy} | {row.start_method} | {row.split} | {row.processes} | "
+                f"{row.median_s:.4f} | {row.min_s:.4f} | {row.iqr_s:.4f} | {_pct(row.cv)} | "
+                f"{row.speedup:.2f} | {_num(row.efficiency, 2)} | {_num(row.karp_flatt)} | "
+                f"{', '.join(notes)} |"
             )
         out.append("")
     return "\n".join(out)
 
 
-HTML_COLUMNS = ["strategy", "split", "processes", "median_s", "min_s", "max_s", "cv", "speedup",
-                "efficiency", "karp_flatt", "startup_median_s", "oversubscribed", "flagged", "correct"]
+HTML_COLUMNS = ["strategy", "start_method", "split", "processes", "median_s", "min_s", "iqr_s", "cv",
+                "speedup", "efficiency", "karp_flatt", "startup_median_s", "compute_median_s",
+                "teardown_median_s", "oversubscribed", "flagged", "correct"]
+FLAGGED_COLUMNS = ["workload", "n", "strategy", "start_method", "split", "processes", "median_s",
+                   "min_s", "max_s", "cv", "other_cpu_cores", "flag_reason"]
 HTML_STYLE = """<style>
 body { font-family: sans-serif; font-size: 13px; margin: 1em; }
 table { border-collapse: collapse; margin-bottom: 1.5em; }
@@ -144,13 +173,15 @@ tr.flagged td { color: #777; font-style: italic; }
 def html_table(cells: pd.DataFrame) -> str:
     """The summary as a standalone HTML page (for the report), one table per N."""
     parts = [HTML_STYLE, "<p>Rows in grey italics are flagged: their repeats vary by more "
-             "than 10 % (CV). Times in seconds; P above the core count is oversubscribed.</p>"]
+             "than 10 % (CV), or other processes kept the machine busy while they ran (see the "
+             "list of flagged cells). Times in seconds; the phases (start-up, compute, teardown) "
+             "are medians over the repeats; P above the core count is oversubscribed.</p>"]
     for (workload, n, host, python), group in cells.groupby(
         ["workload", "n", "hostname", "python_version"], sort=True
     ):
         parts.append(f"<h3>{workload}, N = {n:,} ({host}, Python {python}, "
                      f"{int(group['cores'].iloc[0])} cores)</h3>")
-        rows = group.sort_values(["processes", "median_s"])[HTML_COLUMNS]
+        rows = _display_order(group)[HTML_COLUMNS]
         table = rows.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="–",
                              border=0)
         for flagged in rows["flagged"]:  # mark flagged rows, in order
@@ -159,22 +190,52 @@ def html_table(cells: pd.DataFrame) -> str:
     return "\n".join(parts)
 
 
+def flagged_html(cells: pd.DataFrame) -> str:
+    """The list of flagged cells, with why, as a standalone HTML page (for the report)."""
+    flagged = cells[cells["flagged"]]
+    intro = (f"<p>{len(flagged)} of {len(cells)} cells are flagged: their repeats vary by more "
+             f"than {CV_FLAG:.0%} (coefficient of variation), or processes outside the cell kept "
+             f"more than {metadata.BUSY_CORES} cores busy on average while it ran "
+             "(<code>other_cpu_cores</code>, from /proc/stat), or the hypervisor stole more than "
+             "5 % of the CPU time. Read their medians with care; rerun them on a quiet machine "
+             "(delete their records under results/cells/ and run snakemake again).</p>")
+    if flagged.empty:
+        return HTML_STYLE + intro
+    table = flagged.sort_values(["workload", "n", "strategy", "processes"])[FLAGGED_COLUMNS]
+    return HTML_STYLE + intro + table.to_html(index=False, float_format=lambda v: f"{v:.4g}",
+                                              na_rep="–", border=0)
+
+
+def _display_order(group: pd.DataFrame) -> pd.DataFrame:
+    """Rows of one N: by start method (the full sweep's first), then P, fastest first."""
+    methods = list(dict.fromkeys(group["start_method"]))
+    rank = {m: (m != NO_START_METHOD, i) for i, m in enumerate(methods)}
+    return group.sort_values(["start_method", "processes", "median_s"],
+                             key=lambda c: c.map(rank) if c.name == "start_method" else c)
+
+
 def _pct(value: float) -> str:
     return "–" if pd.isna(value) else f"{100 * value:.1f} %"
 
 
-def _num(value: float) -> str:
-    return "–" if pd.isna(value) else f"{value:.3f}"
+def _num(value: float, digits: int = 3) -> str:
+    return "–" if pd.isna(value) else f"{value:.{digits}f}"
 
 
-def summarize(record_paths: list, cells_csv, repeats_csv, markdown, html) -> pd.DataFrame:
-    """Read every record (a corrupt one fails naming its file) and write the four tables."""
+def summarize(record_paths: list, cells_csv, repeats_csv, markdown, html, flagged,
+              amdahl_csv) -> pd.DataFrame:
+    """Read every record (a corrupt one fails naming its file) and write the tables."""
+    from mpbench.analysis.amdahl import fit_table
+
     records = [record.read(path) for path in record_paths]
     cells = cells_table(records)
-    for path in (cells_csv, repeats_csv, markdown, html):
+    repeats = repeats_table(records)
+    for path in (cells_csv, repeats_csv, markdown, html, flagged, amdahl_csv):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     cells.to_csv(cells_csv, index=False, float_format="%.6g")
-    repeats_table(records).to_csv(repeats_csv, index=False, float_format="%.6g")
+    repeats.to_csv(repeats_csv, index=False, float_format="%.6g")
     Path(markdown).write_text(markdown_table(cells), encoding="utf-8")
     Path(html).write_text(html_table(cells), encoding="utf-8")
+    Path(flagged).write_text(flagged_html(cells), encoding="utf-8")
+    fit_table(repeats, cells).to_csv(amdahl_csv, index=False, float_format="%.6g")
     return cells
