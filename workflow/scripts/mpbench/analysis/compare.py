@@ -7,6 +7,8 @@ the matching 95 % confidence interval of the ratio of geometric means, and a ver
 that mixes hosts or Python builds is refused: its cells could not be told apart.
 """
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -133,8 +135,8 @@ def figure(table: pd.DataFrame, path, label_a: str, label_b: str) -> None:
     handles.append(Line2D([], [], color="grey", alpha=0.3, lw=8))
     labels.append(f"within {CLOSE:.0%}")
     ax.legend(handles, labels, title="verdict (Welch, p < 0.05)", fontsize=8, loc="best")
-    ax.set_title(f"B vs. A, cell by cell: {summary_line(table)}\nA = {label_a}\nB = {label_b}",
-                 fontsize=8)
+    summary = textwrap.fill(f"B vs. A, cell by cell: {summary_line(table)}", 120)
+    ax.set_title(f"{summary}\nA = {label_a}\nB = {label_b}", fontsize=8)
     fig.savefig(path, dpi=110)
     plt.close(fig)
 

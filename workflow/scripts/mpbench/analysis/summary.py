@@ -159,8 +159,8 @@ def markdown_table(cells: pd.DataFrame) -> str:
 HTML_COLUMNS = ["strategy", "start_method", "split", "processes", "median_s", "min_s", "iqr_s", "cv",
                 "speedup", "efficiency", "karp_flatt", "startup_median_s", "compute_median_s",
                 "teardown_median_s", "oversubscribed", "flagged", "correct"]
-FLAGGED_COLUMNS = ["workload", "n", "strategy", "start_method", "split", "processes", "median_s",
-                   "min_s", "max_s", "cv", "other_cpu_cores", "flag_reason"]
+FLAGGED_COLUMNS = ["n", "strategy", "start_method", "split", "processes", "flag_reason",
+                   "median_s", "min_s", "max_s", "cv", "other_cpu_cores", "workload"]
 HTML_STYLE = """<style>
 body { font-family: sans-serif; font-size: 13px; margin: 1em; }
 table { border-collapse: collapse; margin-bottom: 1.5em; }
