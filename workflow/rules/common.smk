@@ -12,6 +12,7 @@ SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 sys.path.insert(0, str(SCRIPTS))
 
 from mpbench import registry  # noqa: E402
+from mpbench.registry import NO_START_METHOD  # noqa: E402
 from mpbench.split import SINGLE, SPLITS  # noqa: E402
 
 
@@ -102,7 +103,6 @@ START_METHODS = start_method_grid(
 check_cpu_affinity(config.get("cpu_affinity", []))
 # The start method of the full sweep: the first listed (the scaling figures show it).
 PRIMARY_START_METHOD = next(iter(START_METHODS))
-NO_START_METHOD = "none"  # the start_method wildcard of strategies that start no process
 
 
 # Everything the measured processes run, besides their own strategy script: editing any of

@@ -90,6 +90,7 @@ def collect() -> dict[str, object]:
 # than this many cores busy while it ran. (The load average is recorded too, but it is a
 # one-minute moving average that still holds the previous cells' own workers.)
 BUSY_CORES = 0.25
+STOLEN_FLAG = 0.05  # ... or when the hypervisor stole more than this share of the CPU time
 
 
 def _own_cpu_s() -> float:
@@ -159,7 +160,7 @@ def wait_for_quiet(max_s: float = QUIET_MAX_S) -> float:
 
 def busy_warning(background: dict[str, float], load_before, load_after) -> str | None:
     """A line for the log when the machine was not quiet during the cell, else None."""
-    if background["other_cpu_cores"] <= BUSY_CORES and background["steal_fraction"] <= 0.05:
+    if background["other_cpu_cores"] <= BUSY_CORES and background["steal_fraction"] <= STOLEN_FLAG:
         return None
     return (f"machine busy during the cell: other processes kept {background['other_cpu_cores']:.2f} "
             f"cores busy on average, {background['steal_fraction']:.1%} of CPU time stolen by the "

@@ -12,6 +12,7 @@ from types import ModuleType
 
 STRATEGIES_DIR = Path(__file__).resolve().parents[1] / "strategies"
 BASELINE = "single"
+NO_START_METHOD = "none"  # the start method of a cell whose strategy starts no process
 
 
 class UnknownStrategy(KeyError):

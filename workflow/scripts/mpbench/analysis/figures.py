@@ -19,9 +19,8 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from mpbench.analysis.amdahl import amdahl_speedup  # noqa: E402
-from mpbench.registry import BASELINE  # noqa: E402
+from mpbench.registry import BASELINE, NO_START_METHOD  # noqa: E402
 
-NO_START_METHOD = "none"
 # the figures of the scaling sweep, drawn for one start method (and without reference rows)
 SWEEP_FIGURES = ("speedup_vs_processes", "efficiency_vs_processes", "fixed_cost")
 METHOD_COLOURS = {"fork": "#4c72b0", "spawn": "#dd8452", "forkserver": "#55a868"}

@@ -10,12 +10,11 @@ import numpy as np
 import pandas as pd
 
 from mpbench import metadata, record
-from mpbench.registry import BASELINE
+from mpbench.registry import BASELINE, NO_START_METHOD
 
 CELL_KEYS = ["workload", "strategy", "start_method", "split", "n", "processes"]
 # A results set may hold several machines or Python builds: never mix them.
 RUN_KEYS = ["hostname", "python_version", "python_build"]
-NO_START_METHOD = "none"  # strategies that start no process
 CV_FLAG = 0.10  # METHOD.md: a cell whose CV exceeds 10 % is flagged
 
 
@@ -197,7 +196,7 @@ def flagged_html(cells: pd.DataFrame) -> str:
              f"than {CV_FLAG:.0%} (coefficient of variation), or processes outside the cell kept "
              f"more than {metadata.BUSY_CORES} cores busy on average while it ran "
              "(<code>other_cpu_cores</code>, from /proc/stat), or the hypervisor stole more than "
-             "5 % of the CPU time. Read their medians with care; rerun them on a quiet machine "
+             f"{metadata.STOLEN_FLAG:.0%} of the CPU time. Read their medians with care; rerun them on a quiet machine "
              "(delete their records under results/cells/ and run snakemake again).</p>")
     if flagged.empty:
         return HTML_STYLE + intro
