@@ -1,5 +1,6 @@
 # Config validation, the list of cells, and wildcard constraints.
 
+import itertools
 import multiprocessing
 import os
 import sys
@@ -154,26 +155,29 @@ def cells():
         for strategy in config["strategies"]:
             splits = registry.splits(strategy)
             counts = [1] if splits == (SINGLE,) else sorted(config["processes"])
-            methods = {NO_START_METHOD: {}}
-            if registry.starts_processes(strategy):
-                supported = registry.start_methods(strategy)
-                methods = {m: only for m, only in START_METHODS.items() if m in supported}
-            for method, only in methods.items():
-                for n in sizes["n"]:
-                    if n not in only.get("n", [n]):
+            for method, only in start_methods_of(strategy).items():
+                for n, processes in itertools.product(sizes["n"], counts):
+                    if n not in only.get("n", [n]) or processes not in only.get(
+                        "processes", [processes]
+                    ):
                         continue
-                    for processes in counts:
-                        if processes not in only.get("processes", [processes]):
-                            continue
-                        for split in splits[:1] if processes == 1 else splits:
-                            yield dict(
-                                workload=workload,
-                                strategy=strategy,
-                                start_method=method,
-                                split=split,
-                                n=n,
-                                processes=processes,
-                            )
+                    for split in splits[:1] if processes == 1 else splits:
+                        yield dict(
+                            workload=workload,
+                            strategy=strategy,
+                            start_method=method,
+                            split=split,
+                            n=n,
+                            processes=processes,
+                        )
+
+
+def start_methods_of(strategy):
+    """The configured start methods a strategy runs under, each with its part of the grid."""
+    if not registry.starts_processes(strategy):
+        return {NO_START_METHOD: {}}
+    supported = registry.start_methods(strategy)
+    return {m: only for m, only in START_METHODS.items() if m in supported}
 
 
 def cell_records(wildcards=None):
