@@ -150,6 +150,7 @@ def time_vs_n(cells: pd.DataFrame, path) -> None:
         if rows.empty:
             continue
         baseline, reference = strategy == BASELINE, strategy in references
+        colour = "black" if reference else colours[strategy]
         yerr = np.vstack([rows["median_s"] - rows["min_s"], rows["max_s"] - rows["median_s"]])
         label = strategy
         if baseline:
@@ -160,7 +161,7 @@ def time_vs_n(cells: pd.DataFrame, path) -> None:
             rows["n"],
             rows["median_s"],
             yerr=np.nan_to_num(np.clip(yerr, 0, None)),
-            color="black" if reference else colours[strategy],
+            color=colour,
             ls="--" if reference else "-",
             lw=3 if baseline else 1.8 if reference else 1.2,
             zorder=3 if baseline else 2,
@@ -169,7 +170,7 @@ def time_vs_n(cells: pd.DataFrame, path) -> None:
             capsize=2,
             label=label,
         )
-        _hollow_flagged(ax, rows, rows["n"], rows["median_s"], colours[strategy])
+        _hollow_flagged(ax, rows, rows["n"], rows["median_s"], colour)
     ax.set(xscale="log", yscale="log", xlabel="problem size N", ylabel="median time (s)")
     ax.grid(True, which="major", alpha=0.3)
     ax.grid(True, which="minor", alpha=0.1)
@@ -226,11 +227,13 @@ def fixed_cost(cells: pd.DataFrame, path) -> None:
             f"{ms:+.1f} ms ({pct:+.0f} %)" if abs(pct) >= 10 else f"{ms:+.1f} ms ({pct:+.1f} %)"
             for ms, pct in zip(rows["overhead_ms"], rows["overhead_pct"])
         ]
-        ax.bar_label(bars, labels, padding=2, fontsize=7)
-        ax.axvline(0, color="black", lw=0.8)
         low, high = min(0, rows["overhead_ms"].min()), max(0, rows["overhead_ms"].max())
         span = (high - low) or 1.0
-        ax.set_xlim(low - 0.05 * span - (0.4 * span if low < 0 else 0), high + 0.45 * span)
+        for y, (ms, label) in enumerate(zip(rows["overhead_ms"], labels)):
+            # right of the bar, or right of zero for a negative bar: never over the names
+            ax.text(max(ms, 0) + 0.02 * span, y, label, va="center", fontsize=7)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_xlim(low - 0.05 * span, high + 0.6 * span)
         ax.set_xlabel("extra time over single at P = 1 (ms)")
         ax.tick_params(axis="y", labelsize=8)
         ax.grid(True, axis="x", alpha=0.3)
