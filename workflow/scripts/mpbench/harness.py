@@ -251,7 +251,7 @@ def run_cell(namespace: dict, strategy: str, workload: str, n: int, processes_: 
         "schema_version": record.SCHEMA_VERSION,
         "workload": workload,
         "strategy": strategy,
-        "reference": bool(namespace.get("REFERENCE", False)),
+        "reference": is_reference(namespace),
         "split": split,
         "n": n,
         "processes": processes_,
@@ -295,8 +295,22 @@ def check_cell(namespace: dict, strategy: str, workload: str, n: int, processes_
                          f"processes must be 1, got {processes_}")
 
 
+# What a strategy script declares about itself, read here only (the registry asks these too).
 def starts_processes(namespace: dict) -> bool:
+    """False for strategies that run in one process (STARTS_PROCESSES = False)."""
     return bool(namespace.get("STARTS_PROCESSES", True))
+
+
+def supported_start_methods(namespace: dict) -> tuple[str, ...]:
+    """The start methods it runs under: START_METHODS if it lists them, else all this
+    platform has, in either case only those this platform has."""
+    available = multiprocessing.get_all_start_methods()
+    return tuple(m for m in namespace.get("START_METHODS", available) if m in available)
+
+
+def is_reference(namespace: dict) -> bool:
+    """A reference row (REFERENCE = True), such as a better algorithm in one process."""
+    return bool(namespace.get("REFERENCE", False))
 
 
 def resolve_start_method(namespace: dict, strategy: str, requested: str | None) -> str:
@@ -309,7 +323,7 @@ def resolve_start_method(namespace: dict, strategy: str, requested: str | None) 
     if requested is not None and not starts_processes(namespace):
         raise ValueError(f"strategy {strategy!r} starts no process, so --start-method does "
                          "not apply to it")
-    allowed = namespace.get("START_METHODS", tuple(multiprocessing.get_all_start_methods()))
+    allowed = supported_start_methods(namespace)
     if requested is None:
         default = multiprocessing.get_context().get_start_method()
         return default if default in allowed else allowed[0]

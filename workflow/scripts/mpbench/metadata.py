@@ -158,9 +158,14 @@ def wait_for_quiet(max_s: float = QUIET_MAX_S) -> float:
     return round(time.monotonic() - started, 3)
 
 
+def is_busy(background: dict[str, float]) -> bool:
+    """Whether other processes or the hypervisor took too much CPU while the cell ran."""
+    return background["other_cpu_cores"] > BUSY_CORES or background["steal_fraction"] > STOLEN_FLAG
+
+
 def busy_warning(background: dict[str, float], load_before, load_after) -> str | None:
     """A line for the log when the machine was not quiet during the cell, else None."""
-    if background["other_cpu_cores"] <= BUSY_CORES and background["steal_fraction"] <= STOLEN_FLAG:
+    if not is_busy(background):
         return None
     return (f"machine busy during the cell: other processes kept {background['other_cpu_cores']:.2f} "
             f"cores busy on average, {background['steal_fraction']:.1%} of CPU time stolen by the "

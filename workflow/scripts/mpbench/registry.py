@@ -5,10 +5,11 @@ Adding a strategy is adding one file there (and its name to the config).
 """
 
 import importlib
-import multiprocessing
 import sys
 from pathlib import Path
 from types import ModuleType
+
+from mpbench import harness
 
 STRATEGIES_DIR = Path(__file__).resolve().parents[1] / "strategies"
 BASELINE = "single"
@@ -48,19 +49,16 @@ def splits(name: str) -> tuple[str, ...]:
 
 def starts_processes(name: str) -> bool:
     """False for strategies that run in one process (single, threads, references)."""
-    return bool(getattr(load(name), "STARTS_PROCESSES", True))
+    return harness.starts_processes(vars(load(name)))
 
 
 def start_methods(name: str) -> tuple[str, ...]:
-    """The start methods a process-based strategy runs under (all this platform has, unless
-    the strategy lists fewer in START_METHODS); () for one that starts no process."""
-    if not starts_processes(name):
-        return ()
-    available = multiprocessing.get_all_start_methods()
-    return tuple(m for m in getattr(load(name), "START_METHODS", available) if m in available)
+    """The start methods a process-based strategy runs under; () for one that starts none."""
+    namespace = vars(load(name))
+    return harness.supported_start_methods(namespace) if harness.starts_processes(namespace) else ()
 
 
 def is_reference(name: str) -> bool:
-    """A reference row (REFERENCE = True): not a way to parallelise, but a yardstick such as a
-    better algorithm in one process. It is shown beside the strategies, never ranked among them."""
-    return bool(getattr(load(name), "REFERENCE", False))
+    """A reference row: not a way to parallelise, but a yardstick such as a better algorithm
+    in one process. It is shown beside the strategies, never ranked among them."""
+    return harness.is_reference(vars(load(name)))

@@ -63,12 +63,11 @@ def repeats_table(records: list[dict]) -> pd.DataFrame:
 
 def _background(rec: dict) -> dict:
     background = rec["background"]
-    busy = metadata.busy_warning(background, rec.get("load_before", [0]), rec.get("load_after", [0]))
     return {
         "reference": bool(rec["reference"]),
         "other_cpu_cores": background["other_cpu_cores"],
         "steal_fraction": background["steal_fraction"],
-        "busy": busy is not None,
+        "busy": metadata.is_busy(background),
     }
 
 
