@@ -95,10 +95,20 @@ STOLEN_FLAG = 0.05  # ... or when the hypervisor stole more than this share of t
 
 def _own_cpu_s() -> float:
     """CPU time of this process's whole tree: itself, the children it has waited for, and
-    the descendants still alive (such as the forkserver, with the workers it has reaped)."""
+    the descendants still alive (such as the forkserver, with the workers it has reaped);
+    and of its supervisor, whose memory sampling is the cell's cost, reported on its own
+    (memory.sampler in the record), not another process's."""
+    from mpbench.harness import SUPERVISED
+
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     total = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    if os.environ.get(SUPERVISED) == "1":
+        try:
+            supervisor = psutil.Process(os.getppid()).cpu_times()
+            total += supervisor.user + supervisor.system
+        except psutil.Error:
+            pass
     for process in psutil.Process().children(recursive=True):
         try:
             times = process.cpu_times()

@@ -1,4 +1,5 @@
-"""The process tree of a cell: what is still running under us, and how to end it.
+"""The process tree of a cell, and what else it may leave behind: what is still running
+under us and how to end it; its shared memory segments and files and how to remove them.
 
 A strategy script runs as two processes: a supervisor that only waits, and the measured
 process below it, in a process group of its own, which the supervisor kills whole if the
@@ -12,6 +13,8 @@ interpreter, not to a strategy, so they are neither counted as leftovers nor kil
 import os
 import signal
 import subprocess
+from pathlib import Path
+from typing import Callable
 
 import psutil
 
@@ -59,21 +62,52 @@ def kill_descendants(timeout_s: float = 5.0) -> list[int]:
     return [process.pid for process in victims]
 
 
-def run_in_own_group(command: list[str], env: dict, timeout_s: float) -> int | None:
+SHM_DIR = Path("/dev/shm")  # where POSIX shared memory segments are, on Linux
+
+
+def remove_segments(run_id: str, scratch: str | os.PathLike | None = None) -> list[str]:
+    """Unlink every shared memory segment named after `run_id`, and every such file in
+    `scratch`; return their paths (empty when the run cleaned up after itself)."""
+    found = sorted(SHM_DIR.glob(f"{run_id}*")) if SHM_DIR.is_dir() else []
+    if scratch is not None:
+        found += sorted(Path(scratch).glob(f"{run_id}*"))
+    for path in found:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+    return [str(path) for path in found]
+
+
+def run_in_own_group(command: list[str], env: dict, timeout_s: float,
+                     watch: Callable[[subprocess.Popen, float], int | None] | None = None,
+                     pass_fds: tuple[int, ...] = ()) -> int | None:
     """Run `command` in a new session and return its exit code, or None if it timed out.
 
-    Whatever happens, nothing it started survives: the whole process group is killed at
-    once by the kernel (so a Pool cannot fork a replacement worker in between), on timeout,
-    on Ctrl-C, and after a normal exit too (orphans a strategy forgot to join).
+    `watch(child, deadline)` waits for the child until time.monotonic() reaches `deadline`
+    (doing what it likes meanwhile, such as sampling the child's memory) and returns its
+    exit code, or None at the deadline. Whatever happens, nothing it started survives: the
+    whole process group is killed at once by the kernel (so a Pool cannot fork a replacement
+    worker in between), on timeout, on Ctrl-C, and after a normal exit too (orphans a
+    strategy forgot to join).
     """
-    child = subprocess.Popen(command, env=env, start_new_session=True)
+    import time
+
+    child = subprocess.Popen(command, env=env, start_new_session=True, pass_fds=pass_fds)
     try:
-        return child.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        return None
+        return (watch or _wait)(child, time.monotonic() + timeout_s)
     finally:
         _kill_group(child.pid)
         child.wait()
+
+
+def _wait(child: subprocess.Popen, deadline: float) -> int | None:
+    import time
+
+    try:
+        return child.wait(timeout=max(deadline - time.monotonic(), 0))
+    except subprocess.TimeoutExpired:
+        return None
 
 
 def _kill_group(group: int) -> None:

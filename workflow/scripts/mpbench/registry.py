@@ -47,6 +47,16 @@ def splits(name: str) -> tuple[str, ...]:
     return tuple(load(name).SPLITS)
 
 
+def workloads(name: str) -> list[str]:
+    """The workloads a strategy runs: those it defines a function for."""
+    return harness.workloads_of(vars(load(name)))
+
+
+def workload_splits(workload: str) -> tuple[str, ...]:
+    """The splits that make sense for a workload (array: none and static only)."""
+    return harness.WORKLOADS[workload].splits
+
+
 def starts_processes(name: str) -> bool:
     """False for strategies that run in one process (single, threads, references)."""
     return harness.starts_processes(vars(load(name)))

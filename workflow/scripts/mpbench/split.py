@@ -1,4 +1,5 @@
-"""How the range [2, N] is cut into the pieces that workers count.
+"""How a workload's range (the numbers [2, N] for primes, the indexes [0, N) for array) is
+cut into the pieces that workers take.
 
 Trial division costs more for larger numbers, so equal-width pieces do not take equal time:
 - ``static``: the blog post's split, one contiguous range per worker (the last worker,
@@ -30,14 +31,16 @@ def even_ranges(start: int, stop: int, parts: int) -> list[range]:
     return ranges
 
 
-def split_work(n: int, processes: int, split: str) -> list[range]:
-    """The pieces of [2, n] for `processes` workers under the named split."""
+def split_work(n: int, processes: int, split: str, domain: range | None = None) -> list[range]:
+    """The pieces of `domain` (default [2, n], the primes workload's) for `processes`
+    workers under the named split."""
+    domain = range(2, n + 1) if domain is None else domain
     if split == SINGLE:
-        return [range(2, n + 1)]
+        return [domain]
     if split == "static":
-        return even_ranges(2, n + 1, processes)
+        return even_ranges(domain.start, domain.stop, processes)
     if split == "dynamic":
-        chunks = even_ranges(2, n + 1, processes * CHUNKS_PER_WORKER)
+        chunks = even_ranges(domain.start, domain.stop, processes * CHUNKS_PER_WORKER)
         non_empty = [chunk for chunk in chunks if len(chunk)]
         return sorted(non_empty, key=lambda chunk: chunk.start, reverse=True)
     raise ValueError(f"unknown split {split!r}; allowed: {', '.join((SINGLE, *SPLITS))}")

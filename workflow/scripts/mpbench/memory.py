@@ -1,0 +1,180 @@
+"""Memory of a cell's whole process tree, sampled from outside it by the supervisor.
+
+The supervisor (the strategy script's first process, which only waits) samples the measured
+process and every descendant (workers, a Manager's server, multiprocessing's resource
+tracker and forkserver): the sum of their PSS (proportional set size: a page shared by k
+processes counts 1/k in each, so shared memory is counted once overall) and of their USS
+(pages private to one process), from /proc/<pid>/smaps_rollup through psutil.
+
+Sampling from another process keeps the sampler off the measured processes' GIL. It costs
+CPU time all the same, on a machine whose cores the cell uses: each sample is followed by
+a pause of at least MIN_INTERVAL_S and at least (1 / MAX_DUTY - 1) times what the sample
+took, so that the sampler never uses more than MAX_DUTY of one core. What it did use is in
+every record (memory.sampler).
+
+Besides sampling at that rate, the supervisor takes one sample on request: when a run
+marks the end of its compute phase (job.lap("compute")), the measured process asks for a
+sample and waits for it with the clock stopped (the wait is taken out of the run's time).
+At that moment all of the run's data still exists (input, output and the workers holding
+them), so every run has at least one sample where zero-copy strategies peak; the periodic
+samples catch the peaks inside compute (copies in flight).
+
+The measured process reports when each timed repeat ran (time.perf_counter, which is
+CLOCK_MONOTONIC on Linux and so the same clock in both processes); a repeat's peak is the
+largest sample taken inside it. A repeat with no sample inside has a null peak, never a guess.
+"""
+
+import os
+import resource
+import select
+import statistics
+import subprocess
+import time
+
+import psutil
+
+MIN_INTERVAL_S = 0.01  # at most 100 samples a second
+MAX_DUTY = 0.05  # the sampler's share of one core, at most
+EXIT_POLL_S = 0.05  # how often the supervisor looks whether the measured process has exited
+
+
+def _children(pid: int) -> list[int]:
+    """Direct children of `pid`, from /proc/<pid>/task/*/children (a few microseconds),
+    falling back on psutil's scan of every process (milliseconds) where the kernel lacks it."""
+    try:
+        found = []
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as stream:
+                found.extend(int(child) for child in stream.read().split())
+        return found
+    except FileNotFoundError:
+        if not os.path.exists(f"/proc/{pid}"):
+            return []
+        try:
+            return [child.pid for child in psutil.Process(pid).children()]
+        except psutil.NoSuchProcess:
+            return []
+    except OSError:
+        return []
+
+
+def tree(pid: int) -> list[int]:
+    """`pid` and all its descendants."""
+    pids, index = [pid], 0
+    while index < len(pids):
+        pids.extend(_children(pids[index]))
+        index += 1
+    return pids
+
+
+def tree_memory(pid: int) -> tuple[int, int, int]:
+    """(PSS, USS, processes) summed over the tree rooted at `pid`, in bytes."""
+    pss = uss = count = 0
+    for member in tree(pid):
+        try:
+            info = psutil.Process(member).memory_full_info()
+        except psutil.Error:  # exited meanwhile, or a zombie
+            continue
+        pss, uss, count = pss + info.pss, uss + info.uss, count + 1
+    return pss, uss, count
+
+
+class TreeSampler:
+    """Samples a process tree's memory when called; remembers every sample."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.pss: list[int] = []
+        self.uss: list[int] = []
+        self.processes: list[int] = []
+        self.busy_s = 0.0
+        self._cpu_start = self._cpu_s()
+        self._wall_start = time.perf_counter()
+
+    @staticmethod
+    def _cpu_s() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    def sample(self, pid: int) -> float:
+        """Take one sample of the tree under `pid`; return the seconds to wait until the next."""
+        started = time.perf_counter()
+        pss, uss, count = tree_memory(pid)
+        finished = time.perf_counter()
+        if count:
+            self.times.append((started + finished) / 2)
+            self.pss.append(pss)
+            self.uss.append(uss)
+            self.processes.append(count)
+        took = finished - started
+        self.busy_s += took
+        return max(MIN_INTERVAL_S, took / MAX_DUTY) - took
+
+    def watch(self, child: subprocess.Popen, deadline: float, requests: int | None = None,
+              replies: int | None = None) -> int | None:
+        """Sample `child`'s tree until it exits (its exit code) or `deadline` (None); between
+        samples, answer each byte read from `requests` with a sample and a byte on `replies`."""
+        watched = [requests] if requests is not None else []
+        next_at = time.monotonic()
+        while True:
+            if time.monotonic() >= next_at:
+                next_at = time.monotonic() + self.sample(child.pid)
+            if child.poll() is not None:
+                return child.returncode
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            timeout = max(0.0, min(next_at - time.monotonic(), left, EXIT_POLL_S))
+            ready, _, _ = select.select(watched, [], [], timeout)
+            if ready:
+                asked = os.read(requests, 64)
+                if not asked:  # the measured process closed its end: it is exiting
+                    watched = []
+                for _ in asked:
+                    self.sample(child.pid)
+                    os.write(replies, b"k")
+
+    def _inside(self, window) -> list[int]:
+        start, end = window
+        return [i for i, t in enumerate(self.times) if start <= t <= end]
+
+    def summary(self, windows: dict, payload_bytes: int | None) -> dict:
+        """The record's "memory": the baseline, each timed repeat's peak, the sampler's cost."""
+        wall = max(time.perf_counter() - self._wall_start, 1e-9)
+        cpu = self._cpu_s() - self._cpu_start
+        base = self._inside(windows["baseline"])
+        repeats = []
+        for window in windows["repeats"]:
+            inside = self._inside(window)
+            repeats.append({
+                "samples": len(inside),
+                "peak_pss_bytes": max((self.pss[i] for i in inside), default=None),
+                "peak_uss_bytes": max((self.uss[i] for i in inside), default=None),
+                "processes": max((self.processes[i] for i in inside), default=None),
+            })
+        intervals = [b - a for a, b in zip(self.times, self.times[1:])]
+        return {
+            "payload_bytes": payload_bytes,
+            "baseline": {
+                "samples": len(base),
+                "pss_bytes": _median_int(self.pss[i] for i in base),
+                "uss_bytes": _median_int(self.uss[i] for i in base),
+                "processes": _median_int(self.processes[i] for i in base),
+            },
+            "repeats": repeats,
+            "sampler": {
+                "samples": len(self.times),
+                "median_interval_s": round(statistics.median(intervals), 5) if intervals else None,
+                "mean_sample_s": round(self.busy_s / len(self.times), 6) if self.times else None,
+                "cpu_s": round(cpu, 4),
+                "cpu_cores": round(cpu / wall, 4),
+                "min_interval_s": MIN_INTERVAL_S,
+                "max_duty": MAX_DUTY,
+            },
+        }
+
+
+def _median_int(values) -> int | None:
+    values = list(values)
+    return int(statistics.median(values)) if values else None
+
