@@ -1,7 +1,10 @@
-"""mmap_anonymous: counts written into an anonymous shared mmap inherited by the workers.
+"""mmap_anonymous: an anonymous shared mmap inherited by the workers.
 
 mmap.mmap(-1, size) maps shared memory that no file backs; children see it only if they
 are forked from the parent after it exists, so this strategy runs under `fork` only.
+- primes: the workers write their counts into it.
+- array: it holds the input and the output; the parent reads the input into it (set-up),
+  each worker computes its slice of the output in place, nothing else is copied.
 (The file is not called mmap.py: that name would shadow the standard module, which
 multiprocessing itself imports.)
 """
@@ -38,6 +41,42 @@ def primes(job: harness.Job) -> int:
         return sum(count for (count,) in SLOT.iter_unpack(buffer))
     finally:
         buffer.close()
+
+
+_data = _output = None  # numpy views of the mapping, in each worker
+
+
+def attach_arrays(buffer: mmap.mmap, n: int) -> None:
+    import numpy as np  # here, not at the top: spawned primes workers would import it too
+
+    global _data, _output
+    _data = np.frombuffer(buffer, dtype=np.float64, count=n)
+    _output = np.frombuffer(buffer, dtype=np.float64, count=n, offset=n * 8)
+
+
+def compute_slice(start: int, stop: int) -> None:
+    from mpbench.array import compute_into
+
+    compute_into(_data[start:stop], _output[start:stop])
+
+
+def array(job: harness.Job):
+    import numpy as np
+
+    buffer = mmap.mmap(-1, 2 * job.n * 8)  # input, then output; anonymous, MAP_SHARED
+    job.defer(close, buffer)  # once the harness has checked the output, which it holds
+    job.read_input(np.frombuffer(buffer, dtype=np.float64, count=job.n))
+    job.lap("setup")
+    with job.pool(initializer=attach_arrays, initargs=(buffer, job.n)) as pool:
+        pool.starmap(compute_slice, [(p.start, p.stop) for p in job.pieces], chunksize=1)
+    return np.frombuffer(buffer, dtype=np.float64, count=job.n, offset=job.n * 8)
+
+
+def close(buffer: mmap.mmap) -> None:
+    try:
+        buffer.close()
+    except BufferError:  # a view outlives the run (an error's traceback holds it): the
+        pass  # mapping goes when the view does
 
 
 if __name__ == "__main__":

@@ -20,5 +20,19 @@ def primes(job: harness.Job) -> int:
     return sum(counts)
 
 
+def array(job: harness.Job):
+    """One task per slice, each pickled to a worker and back, as in pool_map."""
+    import numpy as np  # here, not at the top: spawned primes workers would import it too
+
+    from mpbench.array import compute
+
+    data = job.read_input()
+    job.lap("setup")
+    with job.pool() as pool:
+        pending = [pool.apply_async(compute, (data[p.start:p.stop],)) for p in job.pieces]
+        output = np.concatenate([result.get() for result in pending])
+    return output
+
+
 if __name__ == "__main__":
     sys.exit(harness.main(__doc__, globals()))

@@ -22,5 +22,19 @@ def primes(job: harness.Job) -> int:
     return sum(counts)
 
 
+def array(job: harness.Job):
+    """Slices pickled to the workers and back, as in pool_map."""
+    import numpy as np  # here, not at the top: spawned primes workers would import it too
+
+    from mpbench.array import compute
+
+    data = job.read_input()
+    job.lap("setup")
+    with job.pool() as pool:
+        pending = pool.map_async(compute, [data[p.start:p.stop] for p in job.pieces], chunksize=1)
+        output = np.concatenate(pending.get())
+    return output
+
+
 if __name__ == "__main__":
     sys.exit(harness.main(__doc__, globals()))

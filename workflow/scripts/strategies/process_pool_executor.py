@@ -21,5 +21,18 @@ def primes(job: harness.Job) -> int:
     return sum(counts)
 
 
+def array(job: harness.Job):
+    """Slices pickled to the workers and back, as in pool_map."""
+    import numpy as np  # here, not at the top: spawned primes workers would import it too
+
+    from mpbench.array import compute
+
+    data = job.read_input()
+    job.lap("setup")
+    with job.executor() as executor:
+        output = np.concatenate(list(executor.map(compute, [data[p.start:p.stop] for p in job.pieces])))
+    return output
+
+
 if __name__ == "__main__":
     sys.exit(harness.main(__doc__, globals()))

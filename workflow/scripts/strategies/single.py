@@ -1,7 +1,7 @@
-"""single: one process counts the whole range.
+"""single: one process does the whole job: counts the whole range, or computes the whole array.
 
 The baseline every speedup is measured against (T1 in S = T1 / TP). It starts no process
-and does not split the range, so it runs only with --split none and --processes 1.
+and does not split the work, so it runs only with --split none and --processes 1.
 """
 
 import sys
@@ -17,6 +17,17 @@ STARTS_PROCESSES = False
 def primes(job: harness.Job) -> int:
     (everything,) = job.pieces
     return count_primes_in(everything)
+
+
+def array(job: harness.Job):
+    from mpbench.array import compute  # here, not at the top: primes never needs numpy
+
+    data = job.read_input()
+    job.lap("setup")
+    job.lap("startup")  # nothing to start
+    output = compute(data)
+    job.lap("compute")
+    return output
 
 
 if __name__ == "__main__":
