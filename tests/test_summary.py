@@ -32,9 +32,15 @@ def make_record(strategy, split, n, processes, repeats, host="alpha", cores=2):
         "workload": "primes", "strategy": strategy, "reference": False, "split": split, "n": n,
         "processes": processes, "start_method": None if strategy == "single" else "fork",
         "pieces": processes, "answer": 25, "expected": 25, "repeats_s": repeats,
-        "phases_s": {"startup": None, "compute": None, "teardown": None},
+        "phases_s": {"setup": None, "startup": None, "compute": None, "teardown": None},
         "background": {"wall_s": 10.0, "other_cpu_cores": 0.01, "steal_fraction": 0.0,
                        "settle_s": 0.1},
+        "payload_bytes": None,
+        "memory": {"payload_bytes": None,
+                   "baseline": {"samples": 3, "pss_bytes": 30e6, "uss_bytes": 20e6, "processes": 3},
+                   "repeats": [{"samples": 2, "peak_pss_bytes": 40e6, "peak_uss_bytes": 25e6,
+                                "processes": 3} for _ in repeats],
+                   "sampler": {"cpu_cores": 0.03}},
         "environment": {"hostname": host, "python_version": "3.11.7", "python_build": "b",
                         "cpu_affinity": list(range(cores))},
     }
@@ -152,3 +158,44 @@ def test_figures_draw_from_a_summary(tmp_path):
     for name in ("speedup_vs_processes", "efficiency_vs_processes", "time_vs_n", "fixed_cost"):
         getattr(figures, name)(cells, tmp_path / f"{name}.png")
         assert (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def make_array_record(strategy, n, processes, repeats, peaks, baseline=40e6, skipped=None):
+    rec = make_record(strategy, "none" if strategy == "single" else "static", n, processes,
+                      repeats)
+    rec.update(workload="array", payload_bytes=16 * n, answer="sha256:x", expected="sha256:x")
+    rec["phases_s"] = {"setup": [0.1] * len(repeats), "startup": [0.0] * len(repeats),
+                       "compute": [r - 0.1 for r in repeats], "teardown": [0.0] * len(repeats)}
+    rec["memory"]["payload_bytes"] = 16 * n
+    rec["memory"]["baseline"]["pss_bytes"] = baseline
+    rec["memory"]["repeats"] = [{"samples": 1, "peak_pss_bytes": peak, "peak_uss_bytes": peak,
+                                 "processes": processes + 2} for peak in peaks]
+    if skipped:
+        for key in ("repeats_s", "phases_s", "memory", "background", "answer", "expected",
+                    "pieces"):
+            rec.pop(key)
+        rec.update(skipped=skipped, size_limit=n - 1)
+    return rec
+
+
+def test_array_cells_carry_memory_per_payload_and_skipped_cells_no_numbers():
+    records = [
+        make_array_record("single", 10**6, 1, [1.0, 1.0, 1.0], [56e6, 57e6, 58e6]),
+        # peak 40 MB + 16 MB: exactly one payload above the baseline
+        make_array_record("shared_memory", 10**6, 2, [0.5, 0.6, 0.7], [56e6, 50e6, None]),
+        make_array_record("manager", 10**6, 2, [], [], skipped="above the limit"),
+    ]
+    cells = summary.cells_table(records).set_index("strategy")
+    assert cells.loc["shared_memory", "payload_bytes"] == 16e6
+    assert cells.loc["shared_memory", "peak_pss_bytes"] == 53e6  # median of the repeats with a peak
+    assert cells.loc["single", "pss_over_payload"] == pytest.approx(1.0625)
+    assert cells.loc["shared_memory", "setup_median_s"] == pytest.approx(0.1)
+    assert cells.loc["shared_memory", "speedup"] == pytest.approx(1.0 / 0.6)
+    assert cells.loc["manager", "skipped"] == "above the limit"
+    assert math.isnan(cells.loc["manager", "median_s"])
+    assert math.isnan(cells.loc["manager", "peak_pss_bytes"])
+    markdown = summary.markdown_table(cells.reset_index())
+    assert "| (PSS − baseline) / payload |" in markdown
+    assert "skipped: above the limit" in markdown
+    repeats = summary.repeats_table(records)
+    assert len(repeats) == 6 and repeats["peak_pss_bytes"].isna().sum() == 1

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from mpbench import metadata, record
+from mpbench.harness import PHASES
 from mpbench.registry import BASELINE, NO_START_METHOD
 
 CELL_KEYS = ["workload", "strategy", "start_method", "split", "n", "processes"]
@@ -49,19 +50,31 @@ def _context(rec: dict) -> dict:
 
 
 def repeats_table(records: list[dict]) -> pd.DataFrame:
-    """Tidy table: one row per timed repeat, with its phases where the strategy marks them."""
+    """Tidy table: one row per timed repeat, with its phases where the strategy marks them
+    and the peak memory of its process tree (NaN where no sample fell inside it)."""
     rows = []
     for rec in records:
         context = _context(rec)
-        for index, total in enumerate(rec["repeats_s"]):
+        for index, total in enumerate(rec.get("repeats_s", [])):
             row = {**context, "repeat": index + 1, "total_s": total}
             for phase, values in rec["phases_s"].items():
                 row[f"{phase}_s"] = np.nan if values is None else values[index]
+            peak = rec["memory"]["repeats"][index]
+            row.update(peak_pss_bytes=_nan(peak["peak_pss_bytes"]),
+                       peak_uss_bytes=_nan(peak["peak_uss_bytes"]),
+                       memory_samples=peak["samples"])
             rows.append(row)
     return pd.DataFrame(rows)
 
 
+def _nan(value) -> float:
+    return np.nan if value is None else float(value)
+
+
 def _background(rec: dict) -> dict:
+    if "skipped" in rec:
+        return {"reference": bool(rec["reference"]), "other_cpu_cores": np.nan,
+                "steal_fraction": np.nan, "busy": False}
     background = rec["background"]
     return {
         "reference": bool(rec["reference"]),
@@ -71,7 +84,40 @@ def _background(rec: dict) -> dict:
     }
 
 
+def _memory(rec: dict) -> dict:
+    """Peak memory of the process tree: the median over the repeats of each repeat's peak,
+    the interpreters' baseline, and both against the payload (input + output bytes)."""
+    payload = _nan(rec["payload_bytes"])
+    if "skipped" in rec:
+        peaks, baseline, sampler = [], {}, {}
+    else:
+        memory = rec["memory"]
+        peaks, baseline, sampler = memory["repeats"], memory["baseline"], memory["sampler"]
+
+    def median(key):
+        values = [p[key] for p in peaks if p[key] is not None]
+        return float(np.median(values)) if values else np.nan
+
+    pss, base = median("peak_pss_bytes"), _nan(baseline.get("pss_bytes"))
+    return {
+        "payload_bytes": payload,
+        "peak_pss_bytes": pss,
+        "peak_uss_bytes": median("peak_uss_bytes"),
+        "baseline_pss_bytes": base,
+        "baseline_uss_bytes": _nan(baseline.get("uss_bytes")),
+        # the issue's yardstick: (peak - the interpreters' own) / payload; 1 = one copy of
+        # input and output, a zero-copy strategy should stay at most 1.25
+        "pss_over_payload": (pss - base) / payload if payload else np.nan,
+        "memory_samples": min((p["samples"] for p in peaks), default=0),
+        "sampler_cpu_cores": _nan(sampler.get("cpu_cores")),
+    }
+
+
 def _stats(rec: dict) -> dict:
+    if "skipped" in rec:
+        return {"repeats": 0, "noisy": False, **{
+            key: np.nan for key in ("median_s", "min_s", "max_s", "iqr_s", "cv",
+                                    *(f"{phase}_median_s" for phase in PHASES))}}
     times = np.asarray(rec["repeats_s"], dtype=float)
     q1, median, q3 = np.percentile(times, [25, 50, 75])
     cv = times.std(ddof=1) / times.mean() if len(times) > 1 else np.nan
@@ -94,8 +140,10 @@ def cells_table(records: list[dict]) -> pd.DataFrame:
     if not records:
         raise ValueError("no cell records to summarize")
     cells = pd.DataFrame(
-        [{**_context(rec), **_stats(rec), **_background(rec), "answer": rec["answer"], "expected": rec["expected"],
-          "correct": rec["answer"] == rec["expected"], "pieces": rec["pieces"]}
+        [{**_context(rec), **_stats(rec), **_background(rec), **_memory(rec),
+          "answer": rec.get("answer"), "expected": rec.get("expected"),
+          "correct": rec["answer"] == rec["expected"] if "answer" in rec else None,
+          "pieces": rec.get("pieces"), "skipped": rec.get("skipped", "")}
          for rec in records]
     )
     duplicated = cells.duplicated(CELL_KEYS + RUN_KEYS, keep=False)
@@ -136,27 +184,36 @@ def markdown_table(cells: pd.DataFrame) -> str:
     ):
         cores = int(group["cores"].iloc[0])
         out.append(f"### {workload}, N = {n:,} ({host}, Python {python}, {cores} cores)\n")
+        data = workload_has_payload(group)
         out.append("| strategy | start method | split | P | median (s) | min (s) | IQR (s) | CV | "
-                   "speedup | efficiency | Karp–Flatt | note |")
-        out.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+                   "speedup | efficiency | Karp–Flatt | "
+                   + ("set-up (s) | peak PSS (MB) | (PSS − baseline) / payload | " if data else "")
+                   + "note |")
+        out.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+                   + ("---:|---:|---:|" if data else "") + "---|")
         for row in _display_order(group).itertuples():
             notes = [note for flag, note in ((row.reference, "reference, not parallel"),
                                              (row.oversubscribed, "oversubscribed"),
                                              (row.flagged, f"flagged: {row.flag_reason}"),
-                                             (not row.correct, "WRONG")) if flag]
+                                             (row.correct is False, "WRONG"),
+                                             (bool(row.skipped), f"skipped: {row.skipped}"))
+                     if flag]
+            memory = (f"{_num(row.setup_median_s, 4)} | {_num(row.peak_pss_bytes / 1e6, 0)} | "
+                      f"{_num(row.pss_over_payload, 2)} | ") if data else ""
             out.append(
                 f"| {row.strategy} | {row.start_method} | {row.split} | {row.processes} | "
-                f"{row.median_s:.4f} | {row.min_s:.4f} | {row.iqr_s:.4f} | {_pct(row.cv)} | "
-                f"{row.speedup:.2f} | {_num(row.efficiency, 2)} | {_num(row.karp_flatt)} | "
-                f"{', '.join(notes)} |"
+                f"{_num(row.median_s, 4)} | {_num(row.min_s, 4)} | {_num(row.iqr_s, 4)} | "
+                f"{_pct(row.cv)} | {_num(row.speedup, 2)} | {_num(row.efficiency, 2)} | "
+                f"{_num(row.karp_flatt)} | {memory}{', '.join(notes)} |"
             )
         out.append("")
     return "\n".join(out)
 
 
 HTML_COLUMNS = ["strategy", "start_method", "split", "processes", "median_s", "min_s", "iqr_s", "cv",
-                "speedup", "efficiency", "karp_flatt", "startup_median_s", "compute_median_s",
-                "teardown_median_s", "oversubscribed", "flagged", "correct"]
+                "speedup", "efficiency", "karp_flatt", "setup_median_s", "startup_median_s",
+                "compute_median_s", "teardown_median_s", "peak_pss_bytes", "peak_uss_bytes",
+                "pss_over_payload", "oversubscribed", "flagged", "correct", "skipped"]
 FLAGGED_COLUMNS = ["n", "strategy", "start_method", "split", "processes", "flag_reason",
                    "median_s", "min_s", "max_s", "cv", "other_cpu_cores", "workload"]
 HTML_STYLE = """<style>
@@ -172,8 +229,11 @@ def html_table(cells: pd.DataFrame) -> str:
     """The summary as a standalone HTML page (for the report), one table per N."""
     parts = [HTML_STYLE, "<p>Rows in grey italics are flagged: their repeats vary by more "
              "than 10 % (CV), or other processes kept the machine busy while they ran (see the "
-             "list of flagged cells). Times in seconds; the phases (start-up, compute, teardown) "
-             "are medians over the repeats; P above the core count is oversubscribed.</p>"]
+             "list of flagged cells). Times in seconds; the phases (set-up, start-up, compute, "
+             "teardown) are medians over the repeats; P above the core count is oversubscribed. "
+             "Memory: the median over the repeats of each repeat's peak PSS and USS summed over "
+             "the process tree, in bytes; pss_over_payload = (peak PSS − the interpreters' "
+             "baseline) / (input + output bytes).</p>"]
     for (workload, n, host, python), group in cells.groupby(
         ["workload", "n", "hostname", "python_version"], sort=True
     ):
@@ -202,6 +262,11 @@ def flagged_html(cells: pd.DataFrame) -> str:
     table = flagged.sort_values(["workload", "n", "strategy", "processes"])[FLAGGED_COLUMNS]
     return HTML_STYLE + intro + table.to_html(index=False, float_format=lambda v: f"{v:.4g}",
                                               na_rep="–", border=0)
+
+
+def workload_has_payload(cells: pd.DataFrame) -> bool:
+    """Whether these cells move data (array), so that memory per payload means something."""
+    return bool(cells["payload_bytes"].notna().any())
 
 
 def _display_order(group: pd.DataFrame) -> pd.DataFrame:
