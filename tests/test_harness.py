@@ -11,7 +11,7 @@ import psutil
 import pytest
 from conftest import SCRIPTS, STRATEGIES
 
-from mpbench import record, registry
+from mpbench import harness, record, registry
 
 
 def run_script(python, script, *args, timeout=60):
@@ -50,7 +50,7 @@ def test_real_strategy_writes_a_valid_record(python, tmp_path):
     assert env["cores_logical"] >= 1 and env["python_version"].count(".") == 2
     assert set(env["numeric_threads"].values()) == {"1"}
     for i, total in enumerate(cell["repeats_s"]):
-        parts = sum(cell["phases_s"][phase][i] for phase in ("startup", "compute", "teardown"))
+        parts = sum(cell["phases_s"][phase][i] for phase in harness.PHASES)
         assert parts == pytest.approx(total, abs=1e-9)
     assert not list(tmp_path.glob(".cell.json.*")), "temporary file left behind"
 
@@ -157,7 +157,7 @@ def test_crashed_queue_worker_is_detected_at_once():
     dying = ctx.Process(target=_exit_with_seven)
     dying.start()
     dying.join()
-    with pytest.raises(RuntimeError, match=f"worker died before sending its count \\(pid {dying.pid}: exit 7\\)"):
+    with pytest.raises(RuntimeError, match=f"worker died before sending its result \\(pid {dying.pid}: exit 7\\)"):
         process_queue.receive(results, 1, [dying])
 
 
@@ -215,7 +215,8 @@ def test_corrupt_record_is_refused_naming_the_file(tmp_path):
     (lambda r: r.pop("repeats_s"), "(top level): 'repeats_s' is a required property"),
     (lambda r: r.update(correct=False), "correct: True was expected"),
     (lambda r: r.update(n=1), "n: 1 is less than the minimum of 2"),
-    (lambda r: r.update(schema_version=99), "schema_version: 2 was expected"),
+    (lambda r: r.update(schema_version=99), "schema_version: 3 was expected"),
+    (lambda r: r.pop("memory"), "(top level): 'memory' is a required property"),
 ])
 def test_invalid_record_names_the_field(tmp_path, change, where):
     cell = _valid_record(tmp_path)
@@ -257,10 +258,11 @@ def test_start_method_asked_for_is_the_one_recorded_and_its_phases_add_up(python
     cell = record.read(output)
     assert cell["start_method"] == "spawn" and cell["answer"] == 430
     for i, total in enumerate(cell["repeats_s"]):
-        parts = [cell["phases_s"][phase][i] for phase in ("startup", "compute", "teardown")]
+        parts = [cell["phases_s"][phase][i] for phase in ("setup", "startup", "compute", "teardown")]
         assert sum(parts) == pytest.approx(total, abs=1e-9)
+        assert parts[0] == 0  # primes places no data
         # start-up ends when every spawned worker runs: an interpreter start, not a method call
-        assert parts[0] > 0.01
+        assert parts[1] > 0.01
 
 
 def test_cpu_affinity_pins_the_measured_processes_and_is_recorded(python, tmp_path):

@@ -23,12 +23,24 @@ TINY = {
     "repeats": 2,
     "warmups": 0,
     "timeout_s": 120,
-    "workloads": {"primes": {"n": [50, 500]}},
+    "workloads": [
+        {"name": "primes", "n": [50, 500]},
+        {"name": "array", "n": [3001, 20000],
+         "strategies": ["single", "pool_map", "shared_memory", "manager"]},
+    ],
+    "size_limits": {"manager": {"array": 5000}},
 }
 PI = {50: 15, 500: 95}
-CELLS = 2 * (2 + 3 * 3) + 2 * 2
-FIGURE_NAMES = ("speedup_vs_processes", "efficiency_vs_processes", "time_vs_n", "amdahl_fits",
-                "startup_cost", "phases_small_n", "fixed_cost")
+PRIMES_CELLS = 2 * (2 + 3 * 3) + 2 * 2
+# per size: single at P = 1; three strategies at P = 1 and 2 (static only), fork
+ARRAY_CELLS = 2 * (1 + 3 * 2)
+CELLS = PRIMES_CELLS + ARRAY_CELLS
+MEASURED = CELLS - 2  # manager on array at N = 20000 (P = 1, 2) is above its size limit
+FIGURE_NAMES = {
+    "primes": ("speedup_vs_processes", "efficiency_vs_processes", "time_vs_n", "amdahl_fits",
+               "startup_cost", "phases_small_n", "fixed_cost"),
+    "array": ("time_vs_n", "memory_vs_n", "speedup_vs_processes", "setup_vs_compute"),
+}
 
 
 def copy_workflow(destination: Path) -> Path:
@@ -79,11 +91,13 @@ def tiny_run(tmp_path_factory):
 
 def test_end_to_end_tiny_run(tiny_run):
     folder, _ = tiny_run
-    cells = pd.read_csv(folder / "results/summary/cells.csv")
+    everything = pd.read_csv(folder / "results/summary/cells.csv")
+    assert len(everything) == CELLS
+    cells = everything[everything["workload"] == "primes"]
     # per size: single and numpy_sieve at P=1; three strategies at P=1 (static) and P=2
     # (static, dynamic) under fork; at N=50 also pool_map and shared_numpy under spawn at P=2
-    assert len(cells) == CELLS
-    assert cells["correct"].all()
+    assert len(cells) == PRIMES_CELLS
+    assert cells["correct"].astype(bool).all()
     methods = cells.groupby("strategy")["start_method"].agg(lambda m: sorted(set(m)))
     assert methods.to_dict() == {"single": ["none"], "numpy_sieve": ["none"], "threads": ["none"],
                                  "pool_map": ["fork", "spawn"], "shared_numpy": ["fork", "spawn"]}
@@ -95,30 +109,56 @@ def test_end_to_end_tiny_run(tiny_run):
     # core busy during the cells late in a run (median other_cpu_cores 0.7 in config/quick.yaml
     # before; 0.05 after)
     assert cells["other_cpu_cores"].median() < 0.25
-    assert (cells["answer"] == cells["n"].map(PI)).all()
-    single = cells[cells["strategy"] == "single"]
+    assert (cells["answer"].astype(int) == cells["n"].map(PI)).all()
+    single = everything[everything["strategy"] == "single"]
     assert (single["speedup"] == 1.0).all()
     assert {"workload", "strategy", "n", "processes", "median_s", "cv", "speedup",
-            "efficiency", "karp_flatt", "correct", "split", "oversubscribed"} <= set(cells.columns)
+            "efficiency", "karp_flatt", "correct", "split", "oversubscribed", "payload_bytes",
+            "peak_pss_bytes", "peak_uss_bytes", "baseline_pss_bytes", "pss_over_payload",
+            "setup_median_s", "skipped"} <= set(everything.columns)
     repeats = pd.read_csv(folder / "results/summary/repeats.csv")
-    assert len(repeats) == len(cells) * TINY["repeats"]
-    # start-up + compute + teardown = total, per repeat, wherever the phases are marked
+    measured = everything[everything["skipped"].isna()]
+    assert len(repeats) == len(measured) * TINY["repeats"]
+    # set-up + start-up + compute + teardown = total, per repeat, wherever phases are marked
     phased = repeats.dropna(subset=["startup_s"])
-    assert len(phased) == len(repeats[~repeats["strategy"].isin(["single", "numpy_sieve"])])
-    assert (phased[["startup_s", "compute_s", "teardown_s"]].sum(axis=1)
+    unphased = (repeats["workload"] == "primes") & repeats["strategy"].isin(["single", "numpy_sieve"])
+    assert len(phased) == len(repeats[~unphased])
+    assert (phased[["setup_s", "startup_s", "compute_s", "teardown_s"]].sum(axis=1)
             - phased["total_s"]).abs().max() < 1e-5  # the CSV keeps 6 significant digits
     markdown = (folder / "results/summary/cells.md").read_text()
     assert "| pool_map | fork | dynamic | 2 |" in markdown
     assert "| pool_map | spawn | dynamic | 2 |" in markdown
     fits = pd.read_csv(folder / "results/summary/amdahl.csv")
-    assert set(fits["strategy"]) == {"threads", "pool_map", "shared_numpy"}
+    assert {"threads", "pool_map", "shared_numpy"} <= set(fits["strategy"])
     assert "cells are flagged" in (folder / "results/summary/flagged.html").read_text()
-    for figure in FIGURE_NAMES:
-        png = folder / f"results/figures/primes/{figure}.png"
-        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for workload, names in FIGURE_NAMES.items():
+        for figure in names:
+            png = folder / f"results/figures/{workload}/{figure}.png"
+            assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     html = (folder / "results/report.html").read_text(encoding="utf-8", errors="replace")
-    for item in (*FIGURE_NAMES, "cells.csv", "flagged cells", "amdahl.csv"):
-        assert item in html
+    for item in (*FIGURE_NAMES["primes"], *FIGURE_NAMES["array"], "cells.csv", "flagged cells",
+                 "amdahl.csv", "array workload", "primes workload"):
+        assert item.replace("_", " ") in html or item in html
+
+
+def test_end_to_end_array_workload(tiny_run):
+    folder, _ = tiny_run
+    cells = pd.read_csv(folder / "results/summary/cells.csv")
+    array = cells[cells["workload"] == "array"]
+    assert len(array) == ARRAY_CELLS
+    # manager runs up to its size limit (5000) and is recorded as skipped above it
+    manager = array[array["strategy"] == "manager"].set_index(["n", "processes"])
+    assert manager.loc[(3001, 1), "skipped"] != manager.loc[(3001, 1), "skipped"]  # NaN: ran
+    assert manager.loc[(20000, 2), "skipped"].startswith("above the limit: n = 20000 > size limit 5000")
+    assert manager.loc[(20000, 2), "median_s"] != manager.loc[(20000, 2), "median_s"]  # no time
+    measured = array[array["skipped"].isna()]
+    assert measured["correct"].astype(bool).all()
+    assert (measured["answer"] == measured["expected"]).all()
+    assert (measured["payload_bytes"] == 16 * measured["n"]).all()
+    assert (measured["peak_pss_bytes"] > measured["baseline_pss_bytes"] * 0.9).all()
+    assert (measured["setup_median_s"] > 0).all()  # every array strategy places its data
+    skipped = record.read(folder / "results/cells/array/manager/fork/static/n20000-p2.json")
+    assert "repeats_s" not in skipped and skipped["size_limit"] == 5000
 
 
 def test_timing_jobs_never_overlap_even_with_four_cores(tiny_run):
@@ -126,8 +166,9 @@ def test_timing_jobs_never_overlap_even_with_four_cores(tiny_run):
     spans = sorted(
         (rec["started_at"], rec["finished_at"])
         for rec in map(record.read, (folder / "results/cells").rglob("*.json"))
+        if "skipped" not in rec
     )
-    assert len(spans) == CELLS
+    assert len(spans) == MEASURED
     for (_, finished), (next_started, _) in zip(spans, spans[1:]):
         assert finished <= next_started, "two timing jobs ran at the same time"
 
@@ -154,7 +195,8 @@ def test_editing_one_strategy_reruns_only_its_cells(finished_copy):
     assert pending == {
         f"primes/pool_map/fork/{split}/n{n}-p{p}.json"
         for n in (50, 500) for split, p in (("static", 1), ("static", 2), ("dynamic", 2))
-    } | {"primes/pool_map/spawn/static/n50-p2.json", "primes/pool_map/spawn/dynamic/n50-p2.json"}
+    } | {"primes/pool_map/spawn/static/n50-p2.json", "primes/pool_map/spawn/dynamic/n50-p2.json"} | {
+        f"array/pool_map/fork/static/n{n}-p{p}.json" for n in (3001, 20000) for p in (1, 2)}
 
 
 def test_editing_the_harness_reruns_every_cell(finished_copy):
@@ -173,7 +215,7 @@ def test_editing_the_figures_reruns_no_cell(finished_copy):
 
 def test_adding_sizes_and_process_counts_adds_only_new_cells(finished_copy):
     folder, _ = finished_copy
-    bigger = {**TINY, "processes": [1, 2, 3], "workloads": {"primes": {"n": [50, 500, 700]}}}
+    bigger = {**TINY, "processes": [1, 2, 3], "workloads": [{"name": "primes", "n": [50, 500, 700]}]}
     configfile = write_config(folder, bigger)
     pending = pending_cells(folder, configfile)
     method = {"threads": "none", "pool_map": "fork", "shared_numpy": "fork"}
@@ -190,19 +232,36 @@ BAD_CONFIGS = [
     ({"strategies": ["single", "pool_mapp"]},
      "config key 'strategies': unknown strategy 'pool_mapp'; allowed: "),
     ({"strategies": ["pool_map"]}, "config key 'strategies' must include 'single'"),
-    ({"workloads": {"primes": {"n": [1000, 1]}}},
-     "config key 'workloads.primes.n[1]': 1 is less than the minimum of 2"),
+    ({"workloads": [{"name": "primes", "n": [1000, 1]}]},
+     "config key 'workloads[0].n[1]': 1 is less than the minimum of 2"),
+    ({"workloads": [{"name": "array", "n": [10]}, {"name": "array", "n": [20]}]},
+     "config key 'workloads[1].name': workload 'array' is listed twice"),
+    ({"workloads": [{"name": "array", "n": [10], "strategies": ["single", "numpy_sieve"]}]},
+     "config key 'workloads[0].strategies': 'numpy_sieve' cannot run workload 'array'; allowed: "),
+    ({"workloads": [{"name": "array", "n": [10], "strategies": ["pipe"]}]},
+     "config key 'workloads[0].strategies' must include 'single'"),
+    ({"workloads": {"primes": {"n": [10]}}}, "config key 'workloads': {'primes': {'n': [10]}} "
+                                              "is not of type 'array'"),
+    ({"size_limits": {"manager": {"array": 1}}},
+     "config key 'size_limits.manager.array': 1 is less than the minimum of 2"),
+    ({"size_limits": {"pool_mapp": {"array": 100}}},
+     "config key 'size_limits.pool_mapp': unknown strategy; allowed: "),
+    ({"size_limits": {"sharedctypes_value": {"array": 100}}},
+     "config key 'size_limits.sharedctypes_value.array': 'sharedctypes_value' does not run "
+     "workload 'array'; it runs: primes"),
     ({"processes": [2, 0]}, "config key 'processes[1]': 0 is less than the minimum of 1"),
     ({"repeats": 0}, "config key 'repeats': 0 is less than the minimum of 1"),
     ({"repeat": 5}, "config: unknown key 'repeat'; allowed keys: strategies, processes, repeats"),
     ({"timeout_s": "soon"}, "config key 'timeout_s': 'soon' is not of type 'number'"),
-    ({"workloads": {"sorting": {"n": [10]}}}, "config key 'workloads': unknown key 'sorting'"),
+    ({"workloads": [{"name": "sorting", "n": [10]}]},
+     "config key 'workloads[0].name': 'sorting' is not one of ['primes', 'array']"),
     ({"start_methods": ["fork", "vfork"]},
      "config key 'start_methods[1]': 'vfork' is not one of ['fork', 'spawn', 'forkserver']"),
     ({"start_methods": ["fork", {"method": "spawn", "processes": [3]}]},
      "config key 'start_methods[1].processes': 3 not in the experiment; allowed: 1, 2, 4"),
     ({"start_methods": [{"method": "spawn", "n": [999]}]},
-     "config key 'start_methods[0].n': 999 not in the experiment; allowed: 10000, 100000"),
+     "config key 'start_methods[0].n': 999 not in the experiment; allowed: 10000, 100000, "
+     "300000, 1000000"),
     ({"start_methods": ["spawn", {"method": "spawn", "n": [10000]}]},
      "config key 'start_methods[1]': start method 'spawn' is listed twice"),
     ({"start_methods": [{"processes": [2]}]},
@@ -232,7 +291,7 @@ def test_wrong_answer_fails_the_job_and_keeps_earlier_results(tmp_path):
     broken.write_text((folder / "workflow/scripts/strategies/single.py").read_text().replace(
         "return count_primes_in(everything)", "return count_primes_in(everything) + 1"))
     configfile = write_config(folder, {**TINY, "strategies": ["single", "off_by_one"],
-                                       "workloads": {"primes": {"n": [50]}}})
+                                       "workloads": [{"name": "primes", "n": [50]}]})
     done = snakemake(folder, "--cores", 2, "--keep-going", "--configfile", configfile)
     assert done.returncode != 0
     log = (folder / "results/logs/cells/primes/off_by_one/none/none/n50-p1.log").read_text()
@@ -246,7 +305,8 @@ def test_cell_list_follows_the_config(tmp_path):
     folder = copy_workflow(tmp_path)
     configfile = write_config(folder, {**TINY, "strategies": ["single", "pool_map"],
                                        "start_methods": ["fork"],
-                                       "processes": [3], "workloads": {"primes": {"n": [99]}}})
+                                       "processes": [3],
+                                       "workloads": [{"name": "primes", "n": [99]}]})
     # single is the baseline: P = 1 whatever `processes` says; the others follow `processes`
     assert pending_cells(folder, configfile) == {
         "primes/single/none/none/n99-p1.json",
@@ -259,7 +319,7 @@ def test_start_methods_apply_to_process_strategies_only_and_where_supported(tmp_
     folder = copy_workflow(tmp_path)
     configfile = write_config(folder, {
         **TINY, "strategies": ["single", "threads", "pool_map", "mmap_anonymous"],
-        "processes": [2], "workloads": {"primes": {"n": [99, 200]}},
+        "processes": [2], "workloads": [{"name": "primes", "n": [99, 200]}],
         "start_methods": [{"method": "spawn", "n": [99]}, "fork",
                           {"method": "forkserver", "n": [200]}],
     })
@@ -280,7 +340,7 @@ def test_compare_rule_against_another_results_set(finished_copy, tiny_run):
                      configfile, "--config", f"compare_with={reference}")
     assert done.returncode == 0, done.stderr[-2000:]
     table = pd.read_csv(folder / "results/compare/compare.csv")
-    assert len(table) == CELLS  # every cell is common: the copy holds the same records
+    assert len(table) == MEASURED  # every cell is common: the copy holds the same records
     assert (table["ratio"] == 1.0).all()
     assert set(table["verdict"]) == {"no significant difference"}
-    assert f"{CELLS} common cells" in (folder / "results/compare/compare.txt").read_text()
+    assert f"{MEASURED} common cells" in (folder / "results/compare/compare.txt").read_text()

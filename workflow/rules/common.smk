@@ -39,22 +39,60 @@ except Exception as error:
     raise ValueError(config_error(cause)) from None
 
 
-def check_strategies(strategies):
-    """What the schema cannot know: which strategy scripts exist."""
-    unknown = [name for name in strategies if name not in registry.names()]
+def workload_grid(entries, strategies):
+    """{workload: (sizes, strategies)} from the config's list of workloads, checked against
+    what the schema cannot know: each workload named once, strategies that exist and run
+    it, and the baseline among them."""
+    known = registry.names()
+    unknown = [name for name in strategies if name not in known]
     if unknown:
         raise ValueError(
             f"config key 'strategies': unknown strategy {', '.join(map(repr, unknown))}; "
-            f"allowed: {', '.join(registry.names())}"
+            f"allowed: {', '.join(known)}"
         )
-    if registry.BASELINE not in strategies:
-        raise ValueError(
-            f"config key 'strategies' must include {registry.BASELINE!r}: "
-            "it is the baseline every speedup is measured against"
-        )
+    grid = {}
+    for index, entry in enumerate(entries):
+        workload, key = entry["name"], f"config key 'workloads[{index}]"
+        if workload in grid:
+            raise ValueError(f"{key}.name': workload {workload!r} is listed twice")
+        runs = [s for s in known if workload in registry.workloads(s)]
+        if "strategies" in entry:
+            wrong = [s for s in entry["strategies"] if s not in runs]
+            if wrong:
+                raise ValueError(
+                    f"{key}.strategies': {', '.join(map(repr, wrong))} cannot run "
+                    f"workload {workload!r}; allowed: {', '.join(runs)}"
+                )
+            chosen, where = entry["strategies"], f"{key}.strategies'"
+        else:
+            chosen, where = [s for s in strategies if s in runs], "config key 'strategies'"
+        if registry.BASELINE not in chosen:
+            raise ValueError(
+                f"{where} must include {registry.BASELINE!r}: it is the baseline every "
+                f"speedup on {workload!r} is measured against"
+            )
+        grid[workload] = (entry["n"], chosen)
+    return grid
 
 
-check_strategies(config["strategies"])
+def check_size_limits(limits):
+    for strategy, by_workload in limits.items():
+        if strategy not in registry.names():
+            raise ValueError(
+                f"config key 'size_limits.{strategy}': unknown strategy; "
+                f"allowed: {', '.join(registry.names())}"
+            )
+        for workload in by_workload:
+            if workload not in registry.workloads(strategy):
+                raise ValueError(
+                    f"config key 'size_limits.{strategy}.{workload}': {strategy!r} does not "
+                    f"run workload {workload!r}; it runs: {', '.join(registry.workloads(strategy))}"
+                )
+
+
+# workload -> (sizes, strategies)
+WORKLOADS = workload_grid(config["workloads"], config["strategies"])
+check_size_limits(config.get("size_limits", {}))
 
 
 def start_method_grid(entries, processes, sizes):
@@ -99,7 +137,7 @@ def check_cpu_affinity(cpus):
 START_METHODS = start_method_grid(
     config["start_methods"],
     config["processes"],
-    {n for sizes in config["workloads"].values() for n in sizes["n"]},
+    {n for sizes, _ in WORKLOADS.values() for n in sizes},
 )
 check_cpu_affinity(config.get("cpu_affinity", []))
 # The start method of the full sweep: the first listed (the scaling figures show it).
@@ -119,23 +157,25 @@ HARNESS = sorted(map(workdir_relative, (SCRIPTS / "mpbench").glob("*.py"))) + [
     workdir_relative(SCRIPTS.parent / "schemas" / "record.schema.json"),
 ]
 CELL = "{workload}/{strategy}/{start_method}/{split}/n{n}-p{processes}"
-# figure name (= the function of mpbench/analysis/figures.py that draws it) -> (path, the
-# report section that shows it)
+# workload -> report section -> the figures it shows there, each drawn by the function of
+# that name in mpbench/analysis/figures.py into results/figures/{workload}/{name}.png, with
+# the caption workflow/report/{workload}/{name}.rst
 FIGURES = {
-    name: (f"results/figures/{{workload}}/{name}.png", section)
-    for section, names in {
+    "primes": {
         "Scaling": ("speedup_vs_processes", "efficiency_vs_processes", "time_vs_n", "amdahl_fits"),
         "Start methods and start-up": ("startup_cost", "phases_small_n", "fixed_cost"),
-    }.items()
-    for name in names
+    },
+    "array": {
+        "Time and memory": ("time_vs_n", "memory_vs_n", "speedup_vs_processes", "setup_vs_compute"),
+    },
 }
 # the one pinned environment, used by every rule under --software-deployment-method conda
 ENVIRONMENT = "../../environment.yml"
 
 
 wildcard_constraints:
-    workload="|".join(config["workloads"]),
-    strategy="|".join(config["strategies"]),
+    workload="|".join(WORKLOADS),
+    strategy="|".join({s for _, chosen in WORKLOADS.values() for s in chosen}),
     split="|".join((SINGLE, *SPLITS)),
     start_method="|".join((NO_START_METHOD, *START_METHODS)),
     n=r"[1-9]\d*",
@@ -145,18 +185,19 @@ wildcard_constraints:
 def cells():
     """Every cell of the experiment as wildcard dicts.
 
-    `single` (split "none") runs at P = 1 only, whatever `processes` says: it is the baseline.
-    With one worker there is nothing to balance, so at P = 1 the other strategies run their
-    first split only (static where they have it). A strategy that starts processes runs under
-    each configured start method it supports, on that method's part of the grid; one that
-    starts none runs once (start method "none").
+    Each workload runs its strategies (workload_grid), with the splits both the strategy and
+    the workload have. `single` (split "none") runs at P = 1 only, whatever `processes`
+    says: it is the baseline. With one worker there is nothing to balance, so at P = 1 the
+    other strategies run their first split only (static where they have it). A strategy that
+    starts processes runs under each configured start method it supports, on that method's
+    part of the grid; one that starts none runs once (start method "none").
     """
-    for workload, sizes in config["workloads"].items():
-        for strategy in config["strategies"]:
-            splits = registry.splits(strategy)
-            counts = [1] if splits == (SINGLE,) else sorted(config["processes"])
+    for workload, (sizes, strategies) in WORKLOADS.items():
+        for strategy in strategies:
+            splits = [s for s in registry.splits(strategy) if s in registry.workload_splits(workload)]
+            counts = [1] if splits == [SINGLE] else sorted(config["processes"])
             for method, only in start_methods_of(strategy).items():
-                for n, processes in itertools.product(sizes["n"], counts):
+                for n, processes in itertools.product(sizes, counts):
                     if n not in only.get("n", [n]) or processes not in only.get(
                         "processes", [processes]
                     ):
@@ -193,6 +234,9 @@ def cell_options(wildcards):
     options = []
     if wildcards.start_method != NO_START_METHOD:
         options.append(f"--start-method {wildcards.start_method}")
+    limit = config.get("size_limits", {}).get(wildcards.strategy, {}).get(wildcards.workload)
+    if limit is not None:
+        options.append(f"--size-limit {limit}")
     if "cpu_affinity" in config:
         options.append(f"--cpu-affinity {','.join(map(str, config['cpu_affinity']))}")
     return " ".join(options)
@@ -202,8 +246,17 @@ def cell_threads(wildcards):
     return int(wildcards.processes)
 
 
+def figure_path(workload, name):
+    return f"results/figures/{workload}/{name}.png"
+
+
 def figure_targets():
-    return [path.format(workload=w) for w in config["workloads"] for path, _ in FIGURES.values()]
+    return [
+        figure_path(workload, name)
+        for workload in WORKLOADS
+        for names in FIGURES[workload].values()
+        for name in names
+    ]
 
 
 def reference_repeats(wildcards):

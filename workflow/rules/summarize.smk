@@ -41,29 +41,36 @@ rule summarize:
         "../scripts/summarize.py"
 
 
-rule plot:
-    input:
-        cells="results/summary/cells.csv",
-        amdahl="results/summary/amdahl.csv",
-    output:
-        **{
-            name: report(
-                path,
-                caption=f"../report/{name}.rst",
-                category="{workload} workload",
-                subcategory=section,
-                labels={"figure": name.replace("_", " ")},
-            )
-            for name, (path, section) in FIGURES.items()
-        },
-    log:
-        "results/logs/plot-{workload}.log",
-    conda:
-        ENVIRONMENT
-    params:
-        start_method=PRIMARY_START_METHOD,
-    script:
-        "../scripts/plot.py"
+# One plotting rule per configured workload (its figures differ): plot_primes, plot_array.
+for plotted in WORKLOADS:
+
+    rule:
+        name:
+            f"plot_{plotted}"
+        input:
+            cells="results/summary/cells.csv",
+            amdahl="results/summary/amdahl.csv",
+        output:
+            **{
+                name: report(
+                    figure_path(plotted, name),
+                    caption=f"../report/{plotted}/{name}.rst",
+                    category=f"{plotted} workload",
+                    subcategory=section,
+                    labels={"figure": name.replace("_", " ")},
+                )
+                for section, names in FIGURES[plotted].items()
+                for name in names
+            },
+        log:
+            f"results/logs/plot-{plotted}.log",
+        conda:
+            ENVIRONMENT
+        params:
+            workload=plotted,
+            start_method=PRIMARY_START_METHOD,
+        script:
+            "../scripts/plot.py"
 
 
 rule compare:
