@@ -166,23 +166,25 @@ HOLDER = textwrap.dedent("""\
     """)
 
 
-def test_sampler_finds_a_known_200_mb_allocation_within_ten_percent():
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
+def sample_before_and_after(command: list[str]) -> memory.TreeSampler:
+    """Sample the tree of `command` when it prints "baseline", and again when it prints
+    "holding" (it waits for a line on stdin after each)."""
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    sampler = memory.TreeSampler()
     try:
-        sampler = memory.TreeSampler()
-        assert holder.stdout.readline() == "baseline\n"
-        sampler.sample(holder.pid)
-        holder.stdin.write("go\n")
-        holder.stdin.flush()
-        assert holder.stdout.readline() == "holding\n"
-        sampler.sample(holder.pid)
-        holder.stdin.write("done\n")
-        holder.stdin.flush()
+        for expected in ("baseline\n", "holding\n"):
+            assert process.stdout.readline() == expected
+            sampler.sample(process.pid)
+            process.stdin.write("go\n")
+            process.stdin.flush()
     finally:
-        holder.wait(timeout=30)
-    grown = sampler.pss[1] - sampler.pss[0]
-    assert grown == pytest.approx(200e6, rel=0.10)
+        process.wait(timeout=30)
+    return sampler
+
+
+def test_sampler_finds_a_known_200_mb_allocation_within_ten_percent():
+    sampler = sample_before_and_after([sys.executable, "-c", HOLDER])
+    assert sampler.pss[1] - sampler.pss[0] == pytest.approx(200e6, rel=0.10)
     assert sampler.uss[1] - sampler.uss[0] == pytest.approx(200e6, rel=0.10)
 
 
@@ -225,20 +227,7 @@ def test_sampler_sums_the_tree_and_counts_shared_pages_once(tmp_path):
     # the tree holds 200 MB; summing RSS would say 300 MB
     script = tmp_path / "tree.py"
     script.write_text(TREE)
-    tree = subprocess.Popen([sys.executable, str(script)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
-    try:
-        sampler = memory.TreeSampler()
-        assert tree.stdout.readline() == "baseline\n"
-        sampler.sample(tree.pid)
-        tree.stdin.write("go\n")
-        tree.stdin.flush()
-        assert tree.stdout.readline() == "holding\n"
-        sampler.sample(tree.pid)
-        tree.stdin.write("done\n")
-        tree.stdin.flush()
-    finally:
-        tree.wait(timeout=30)
+    sampler = sample_before_and_after([sys.executable, str(script)])
     assert sampler.processes == [3, 3]  # parent, child and multiprocessing's resource tracker
     assert sampler.pss[1] - sampler.pss[0] == pytest.approx(200e6, rel=0.10)
     assert sampler.uss[1] - sampler.uss[0] == pytest.approx(100e6, rel=0.10)  # private only

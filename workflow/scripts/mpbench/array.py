@@ -86,7 +86,8 @@ def digest(output) -> str:
         return f"not an array: {type(output).__name__}"
     if output.dtype != np.float64 or output.ndim != 1:
         return f"not 1-d float64: {output.dtype} of shape {output.shape}"
-    return f"sha256:{hashlib.sha256(np.ascontiguousarray(output).data).hexdigest()[:16]} of {len(output)}"
+    sha = hashlib.sha256(np.ascontiguousarray(output).data).hexdigest()
+    return f"sha256:{sha[:16]} of {len(output)}"
 
 
 def expected_digest(n: int) -> str:

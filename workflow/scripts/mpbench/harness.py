@@ -658,8 +658,9 @@ def parser_for(description: str, namespace: dict, strategy: str) -> argparse.Arg
                         help="problem size: count primes in [2, N] (primes), or N float64s (array)")
     parser.add_argument("--processes", type=_bounded_int(1), default=1,
                         help="number of workers P (default: 1)")
-    parser.add_argument("--split", choices=splits, default=splits[-1],
-                        help=f"how the range is cut (default: {splits[-1]})")
+    parser.add_argument("--split", choices=splits, default=None,
+                        help="how the work is cut (default: the last of these that the "
+                             "workload has)")
     parser.add_argument("--warmups", type=_bounded_int(0), default=1, help="untimed runs (default: 1)")
     parser.add_argument("--repeats", type=_bounded_int(1), default=3, help="timed runs (default: 3)")
     parser.add_argument("--timeout", type=_positive_float, default=600.0,
@@ -738,6 +739,9 @@ def main(description: str, namespace: dict, argv: list[str] | None = None) -> in
     strategy = Path(namespace["__file__"]).stem
     parser = parser_for(description, namespace, strategy)
     args = parser.parse_args(argv)
+    if args.split is None:
+        allowed = [s for s in namespace["SPLITS"] if s in WORKLOADS[args.workload].splits]
+        args.split = allowed[-1] if allowed else namespace["SPLITS"][-1]
     try:  # refuse a cell the strategy cannot run before starting anything
         check_cell(namespace, strategy, args.workload, args.n, args.processes, args.split)
         start_method = resolve_start_method(namespace, strategy, args.start_method)

@@ -30,7 +30,8 @@ def array(job: harness.Job):
     data = job.read_input()
     job.lap("setup")
     with job.executor() as executor:
-        output = np.concatenate(list(executor.map(compute, [data[p.start:p.stop] for p in job.pieces])))
+        parts = executor.map(compute, [data[p.start:p.stop] for p in job.pieces])
+        output = np.concatenate(list(parts))
     return output
 
 
