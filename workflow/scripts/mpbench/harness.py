@@ -768,6 +768,9 @@ def main(description: str, namespace: dict, argv: list[str] | None = None) -> in
     except WrongAnswer as error:
         print(f"mpbench: {cell_name}: {error}; no record written", file=sys.stderr)
         sys.exit(EXIT_WRONG_ANSWER)
+    except (LeftoverProcesses, LeftoverSegments) as error:
+        print(f"mpbench: {cell_name}: {error}; no record written", file=sys.stderr)
+        sys.exit(EXIT_FAILED)
     raw = os.environ.get(RAW_RECORD)
     if raw:  # the supervisor adds the memory it sampled, then writes the record
         Path(raw).write_text(json.dumps(cell), encoding="utf-8")
