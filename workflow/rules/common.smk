@@ -194,7 +194,9 @@ def cells():
     """
     for workload, (sizes, strategies) in WORKLOADS.items():
         for strategy in strategies:
-            splits = [s for s in registry.splits(strategy) if s in registry.workload_splits(workload)]
+            splits = [
+                s for s in registry.splits(strategy) if s in registry.workload_splits(workload)
+            ]
             counts = [1] if splits == [SINGLE] else sorted(config["processes"])
             for method, only in start_methods_of(strategy).items():
                 for n, processes in itertools.product(sizes, counts):
