@@ -151,6 +151,16 @@ def test_readme_matrix_matches_the_strategies():
     for name, (primes, arr) in rows.items():
         assert primes.startswith("yes") == ("primes" in registry.workloads(name)), name
         assert arr.startswith("yes") == ("array" in registry.workloads(name)), name
+        if arr.startswith("yes"):  # "yes (zero-copy)" or "yes (copying...)"
+            assert ("zero-copy" in arr) == (registry.data_path(name) == "zero-copy"), name
+
+
+def test_strategies_declare_how_the_data_reaches_their_workers():
+    zero_copy = {name for name in ARRAY_STRATEGIES if registry.data_path(name) == "zero-copy"}
+    assert zero_copy == {"threads", "sharedctypes_array", "shared_numpy", "shared_memory",
+                         "mmap_anonymous", "mmap_file"}
+    with pytest.raises(ValueError, match="DATA_PATH must be one of copies, zero-copy, got 'shm'"):
+        harness.data_path({"DATA_PATH": "shm"})
 
 
 # --- the memory sampler -----------------------------------------------------------------
@@ -371,6 +381,3 @@ def test_array_refuses_the_dynamic_split(python, tmp_path):
     assert done.returncode == 2
     assert "workload 'array' has no split 'dynamic'; allowed: none, static" in done.stderr
 
-
-def test_record_json_has_no_windows_left(memory_records):
-    assert all("windows" not in json.dumps(cell) for cell in memory_records.values())

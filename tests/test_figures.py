@@ -23,7 +23,7 @@ def array_cell(strategy, n, processes, **values):
     payload = 16 * n
     baseline = 30 * MB + (0 if strategy == "single" else 5 * MB * processes)
     copies = COPIES[strategy] + (1 if strategy == "pool_map" and processes == 2 else 0)
-    zero_copy = strategy in figures.ZERO_COPY_STRATEGIES
+    zero_copy = figures.data_path(strategy) == "zero-copy"
     setup = 2e-9 * n if zero_copy else 1e-10 * n
     compute = (4e-8 if strategy == "single" else 2e-8 if zero_copy else 6e-8) * n
     row = {

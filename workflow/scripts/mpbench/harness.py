@@ -437,29 +437,30 @@ def run_cell(namespace: dict, strategy: str, workload: str, n: int, processes_: 
     supervisor sets both. The record's "windows" (the baseline's and each repeat's
     [start, end]) are what the supervisor turns into "memory".
     """
-    from mpbench import metadata, processes
-
     with contextlib.ExitStack() as stack:
         scratch = os.environ.get(SCRATCH) or stack.enter_context(
             tempfile.TemporaryDirectory(prefix="mpbench-"))
         return _run_cell(namespace, strategy, workload, n, processes_, split, warmups,
                          repeats, timeout_s, start_method, cpu_pinned, scratch,
-                         os.environ.get(RUN_ID) or new_run_id(), metadata, processes)
+                         os.environ.get(RUN_ID) or new_run_id())
 
 
 def _run_cell(namespace, strategy, workload, n, processes_, split, warmups, repeats, timeout_s,
-              start_method, cpu_pinned, scratch, run_id, metadata, processes) -> dict:
+              start_method, cpu_pinned, scratch, run_id) -> dict:
+    from mpbench import metadata, processes
+
     spec = WORKLOADS[workload]
     context = multiprocessing.get_context(start_method)
     priming_n = min(n, PRIMING_N)
+    pieces = {size: split_work(size, processes_, split, spec.domain(size))
+              for size in (priming_n, n)}
 
     def job_maker(size: int) -> Callable[[], Job]:
-        pieces = split_work(size, processes_, split, spec.domain(size))
         path = input_path(workload, size, scratch)
-        return lambda: Job(workload, size, processes_, split, pieces, context, path,
+        return lambda: Job(workload, size, processes_, split, pieces[size], context, path,
                            scratch, run_id)
 
-    expected = prepare(workload, sorted({priming_n, n}), scratch)
+    expected = prepare(workload, sorted(pieces), scratch)
     make_priming_job, make_job = job_maker(priming_n), job_maker(n)
     environment = metadata.collect()
     settle_s = metadata.wait_for_quiet()
@@ -482,7 +483,7 @@ def _run_cell(namespace, strategy, workload, n, processes_, split, warmups, repe
     return {
         **_cell_fields(namespace, strategy, workload, n, processes_, split,
                        context.get_start_method()),
-        "pieces": len(make_job().pieces),
+        "pieces": len(pieces[n]),
         "priming_n": priming_n,
         "answer": result.answer,
         "expected": expected[n],
@@ -580,6 +581,19 @@ def supported_start_methods(namespace: dict) -> tuple[str, ...]:
     platform has, in either case only those this platform has."""
     available = multiprocessing.get_all_start_methods()
     return tuple(m for m in namespace.get("START_METHODS", available) if m in available)
+
+
+DATA_PATHS = ("copies", "zero-copy")
+
+
+def data_path(namespace: dict) -> str:
+    """How the array workload's data reaches the workers: DATA_PATH = "zero-copy" where the
+    workers compute in the buffers the parent reads (shared memory, mappings, threads),
+    else "copies" (the default: pickles, pipes, proxies)."""
+    path = namespace.get("DATA_PATH", "copies")
+    if path not in DATA_PATHS:
+        raise ValueError(f"DATA_PATH must be one of {', '.join(DATA_PATHS)}, got {path!r}")
+    return path
 
 
 def is_reference(namespace: dict) -> bool:

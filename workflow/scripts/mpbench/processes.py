@@ -13,6 +13,7 @@ interpreter, not to a strategy, so they are neither counted as leftovers nor kil
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -91,8 +92,6 @@ def run_in_own_group(command: list[str], env: dict, timeout_s: float,
     worker in between), on timeout, on Ctrl-C, and after a normal exit too (orphans a
     strategy forgot to join).
     """
-    import time
-
     child = subprocess.Popen(command, env=env, start_new_session=True, pass_fds=pass_fds)
     try:
         return (watch or _wait)(child, time.monotonic() + timeout_s)
@@ -102,8 +101,6 @@ def run_in_own_group(command: list[str], env: dict, timeout_s: float,
 
 
 def _wait(child: subprocess.Popen, deadline: float) -> int | None:
-    import time
-
     try:
         return child.wait(timeout=max(deadline - time.monotonic(), 0))
     except subprocess.TimeoutExpired:

@@ -68,6 +68,11 @@ def start_methods(name: str) -> tuple[str, ...]:
     return harness.supported_start_methods(namespace) if harness.starts_processes(namespace) else ()
 
 
+def data_path(name: str) -> str:
+    """'zero-copy' or 'copies': how the array workload's data reaches the strategy's workers."""
+    return harness.data_path(vars(load(name)))
+
+
 def is_reference(name: str) -> bool:
     """A reference row: not a way to parallelise, but a yardstick such as a better algorithm
     in one process. It is shown beside the strategies, never ranked among them."""

@@ -18,6 +18,7 @@ from mpbench import harness
 from mpbench.primes import count_primes_in
 
 SPLITS = ("static", "dynamic")
+DATA_PATH = "zero-copy"  # array: the workers compute in the buffers the parent reads
 START_METHODS = ("fork",)
 SLOT = struct.Struct("q")  # one signed 64-bit count per range
 _buffer = None  # the shared mapping, in each worker

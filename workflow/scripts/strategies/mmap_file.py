@@ -20,6 +20,7 @@ from mpbench import harness
 from mpbench.array import compute_into
 
 SPLITS = ("static",)
+DATA_PATH = "zero-copy"  # array: the workers compute in the buffers the parent reads
 _data = _output = None  # numpy views of the two mappings, in each worker
 
 

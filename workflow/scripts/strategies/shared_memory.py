@@ -21,6 +21,7 @@ from mpbench import harness
 from mpbench.array import compute_into
 
 SPLITS = ("static",)
+DATA_PATH = "zero-copy"  # array: the workers compute in the buffers the parent reads
 _segments: list[SharedMemory] = []  # the segments a worker has attached (kept mapped)
 
 

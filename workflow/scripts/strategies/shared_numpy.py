@@ -18,6 +18,7 @@ from mpbench.array import compute_into
 from mpbench.primes import count_primes_in
 
 SPLITS = ("static", "dynamic")
+DATA_PATH = "zero-copy"  # array: the workers compute in the buffers the parent reads
 _counts = None  # numpy view of the shared RawArray, in each worker
 
 

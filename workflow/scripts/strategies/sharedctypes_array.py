@@ -17,6 +17,7 @@ from mpbench import harness
 from mpbench.primes import count_primes_in
 
 SPLITS = ("static", "dynamic")
+DATA_PATH = "zero-copy"  # array: the workers compute in the buffers the parent reads
 _counts = None  # the shared Array, in each worker
 
 

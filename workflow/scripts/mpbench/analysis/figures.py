@@ -22,6 +22,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 
 from mpbench.analysis.amdahl import amdahl_speedup  # noqa: E402
+from mpbench import registry  # noqa: E402
 from mpbench.registry import BASELINE, NO_START_METHOD  # noqa: E402
 
 # the figures drawn for one start method (the full sweep's), without reference rows
@@ -38,8 +39,6 @@ FLAG_LABEL = "flagged: CV > 10 % or busy machine"
 # them (threads: one address space; the others: shared memory or a shared mapping), so
 # nothing is copied after set-up. Every other strategy moves the data to the workers and
 # back (pickles, pipes, proxies).
-ZERO_COPY_STRATEGIES = ("threads", "sharedctypes_array", "shared_numpy", "shared_memory",
-                        "mmap_anonymous", "mmap_file")
 DATA_PATH_STYLES = {"copies": "-", "zero-copy": "--"}
 DATA_PATH_LABELS = {"copies": "copies the data (pickles, pipes, proxies)",
                     "zero-copy": "zero-copy (threads, shared memory, mappings)"}
@@ -119,8 +118,9 @@ def strategy_colours(strategies) -> dict:
 
 
 def data_path(strategy: str) -> str:
-    """'zero-copy' for a strategy whose workers work in the parent's buffers, else 'copies'."""
-    return "zero-copy" if strategy in ZERO_COPY_STRATEGIES else "copies"
+    """'zero-copy' for a strategy whose workers work in the parent's buffers, else 'copies'
+    (what the strategy's script declares; 'copies' for one this checkout does not have)."""
+    return registry.data_path(strategy) if strategy in registry.names() else "copies"
 
 
 def speedup_vs_processes(cells: pd.DataFrame, path) -> Figure:
