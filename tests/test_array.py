@@ -14,7 +14,8 @@ import pytest
 from conftest import STRATEGIES
 from test_harness import fake_strategy, run_script
 
-from mpbench import array, harness, memory, processes, record, registry
+from mpbench import array, harness, memory, processes, record
+from mpbench.experiment import registry
 from mpbench.split import SINGLE, split_work
 
 ARRAY_STRATEGIES = [name for name in registry.names() if "array" in registry.workloads(name)]

@@ -11,7 +11,8 @@ import psutil
 import pytest
 from conftest import SCRIPTS, STRATEGIES
 
-from mpbench import harness, record, registry
+from mpbench import harness, record
+from mpbench.experiment import registry
 
 
 def run_script(python, script, *args, timeout=60):

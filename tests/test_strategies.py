@@ -5,7 +5,8 @@ import multiprocessing
 
 import pytest
 
-from mpbench import harness, processes, registry
+from mpbench import harness, processes
+from mpbench.experiment import registry
 from mpbench.primes import count_primes_sieve
 from mpbench.split import split_work
 

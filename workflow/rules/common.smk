@@ -12,8 +12,8 @@ from snakemake.utils import validate
 SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 sys.path.insert(0, str(SCRIPTS))
 
-from mpbench import registry  # noqa: E402
-from mpbench.registry import NO_START_METHOD  # noqa: E402
+from mpbench.experiment import registry  # noqa: E402
+from mpbench.experiment.registry import NO_START_METHOD  # noqa: E402
 from mpbench.split import SINGLE, SPLITS  # noqa: E402
 
 

@@ -22,8 +22,8 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 
 from mpbench.analysis.amdahl import amdahl_speedup  # noqa: E402
-from mpbench import registry  # noqa: E402
-from mpbench.registry import BASELINE, NO_START_METHOD  # noqa: E402
+from mpbench.experiment import registry  # noqa: E402
+from mpbench.experiment.registry import BASELINE, NO_START_METHOD  # noqa: E402
 
 # the figures drawn for one start method (the full sweep's), without reference rows
 SWEEP_FIGURES = ("speedup_vs_processes", "efficiency_vs_processes", "fixed_cost",

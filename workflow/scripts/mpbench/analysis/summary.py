@@ -11,7 +11,7 @@ import pandas as pd
 
 from mpbench import metadata, record
 from mpbench.harness import PHASES
-from mpbench.registry import BASELINE, NO_START_METHOD
+from mpbench.experiment.registry import BASELINE, NO_START_METHOD
 
 CELL_KEYS = ["workload", "strategy", "start_method", "split", "n", "processes"]
 # A results set may hold several machines or Python builds: never mix them.

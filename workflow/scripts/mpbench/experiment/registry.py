@@ -11,7 +11,7 @@ from types import ModuleType
 
 from mpbench import harness
 
-STRATEGIES_DIR = Path(__file__).resolve().parents[1] / "strategies"
+STRATEGIES_DIR = Path(__file__).resolve().parents[2] / "strategies"
 BASELINE = "single"
 NO_START_METHOD = "none"  # the start method of a cell whose strategy starts no process
 
