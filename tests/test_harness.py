@@ -11,7 +11,8 @@ import psutil
 import pytest
 from conftest import SCRIPTS, STRATEGIES
 
-from mpbench import harness, record
+from mpbench import metadata, record
+from mpbench.workloads import PHASES
 from mpbench.experiment import registry
 
 
@@ -26,13 +27,14 @@ def fake_strategy(tmp_path, body: str, name: str = "fake"):
     script.write_text(textwrap.dedent(f"""\
         import os, sys, time
         sys.path.insert(0, {str(SCRIPTS)!r})
-        from mpbench import harness
         from mpbench.primes import count_primes_in
 
         SPLITS = ("static",)
         """) + textwrap.dedent(body) + textwrap.dedent("""
         if __name__ == "__main__":
-            sys.exit(harness.main("a fake strategy", globals()))
+            from mpbench.cli import main
+
+            sys.exit(main("a fake strategy", globals()))
         """))
     return script
 
@@ -40,7 +42,7 @@ def fake_strategy(tmp_path, body: str, name: str = "fake"):
 def test_real_strategy_writes_a_valid_record(python, tmp_path):
     output = tmp_path / "cell.json"
     done = run_script(python, STRATEGIES / "pool_map.py", "--n", 1000, "--processes", 3,
-                      "--split", "static", "--warmups", 1, "--repeats", 2, "--output", output)
+                      "--split", "static", "--warmups", 1, "--min-rounds", 2, "--max-rounds", 2, "--output", output)
     assert done.returncode == 0, done.stderr
     cell = record.read(output)
     assert (cell["answer"], cell["expected"], cell["correct"]) == (168, 168, True)
@@ -51,7 +53,7 @@ def test_real_strategy_writes_a_valid_record(python, tmp_path):
     assert env["cores_logical"] >= 1 and env["python_version"].count(".") == 2
     assert set(env["numeric_threads"].values()) == {"1"}
     for i, total in enumerate(cell["repeats_s"]):
-        parts = sum(cell["phases_s"][phase][i] for phase in harness.PHASES)
+        parts = sum(cell["phases_s"][phase][i] for phase in PHASES)
         assert parts == pytest.approx(total, abs=1e-9)
     assert not list(tmp_path.glob(".cell.json.*")), "temporary file left behind"
 
@@ -69,7 +71,10 @@ def test_every_strategy_has_help(python, name):
     ("pool_map.py", ["--n", "ten"], "argument --n: must be an integer >= 2, got 'ten'"),
     ("pool_map.py", ["--n", "100", "--processes", "0"], "argument --processes: must be an integer >= 1, got 0"),
     ("pool_map.py", ["--n", "100", "--split", "guided"], "argument --split: invalid choice: 'guided'"),
-    ("pool_map.py", ["--n", "100", "--repeats", "0"], "argument --repeats: must be an integer >= 1"),
+    ("pool_map.py", ["--n", "100", "--min-rounds", "0"], "argument --min-rounds: must be an integer >= 1"),
+    ("pool_map.py", ["--n", "100", "--min-rounds", "8", "--max-rounds", "7"],
+     "--min-rounds 8 is more than --max-rounds 7"),
+    ("pool_map.py", ["--n", "100", "--target", "0"], "argument --target: must be a fraction > 0"),
     ("pool_map.py", ["--n", "100", "--timeout", "-1"], "argument --timeout: must be a number of seconds > 0"),
     ("single.py", ["--n", "100", "--processes", "2"], "processes must be 1, got 2"),
     ("mmap_anonymous.py", ["--n", "100", "--start-method", "spawn"],
@@ -181,7 +186,7 @@ def test_strategy_that_leaves_a_process_running_fails(python, tmp_path):
                 print(worker.pid, file=f)
             return count_primes_in(job.pieces[0])
         """)
-    done = run_script(python, script, "--n", 100, "--warmups", 0, "--repeats", 1)
+    done = run_script(python, script, "--n", 100, "--warmups", 0, "--min-rounds", 1, "--max-rounds", 1)
     assert done.returncode == 1
     assert "still running" in done.stderr and "must join what it starts" in done.stderr
     _assert_gone([int(pids.read_text())])
@@ -191,7 +196,7 @@ def _valid_record(tmp_path):
     output = tmp_path / "cell.json"
     done = subprocess.run(
         [__import__("sys").executable, str(STRATEGIES / "single.py"), "--n", "50",
-         "--warmups", "0", "--repeats", "1", "--output", str(output)],
+         "--warmups", "0", "--min-rounds", "1", "--max-rounds", "1", "--output", str(output)],
         capture_output=True, text=True, timeout=60,
     )
     assert done.returncode == 0, done.stderr
@@ -216,7 +221,7 @@ def test_corrupt_record_is_refused_naming_the_file(tmp_path):
     (lambda r: r.pop("repeats_s"), "(top level): 'repeats_s' is a required property"),
     (lambda r: r.update(correct=False), "correct: True was expected"),
     (lambda r: r.update(n=1), "n: 1 is less than the minimum of 2"),
-    (lambda r: r.update(schema_version=99), "schema_version: 3 was expected"),
+    (lambda r: r.update(schema_version=99), "schema_version: 4 was expected"),
     (lambda r: r.pop("memory"), "(top level): 'memory' is a required property"),
 ])
 def test_invalid_record_names_the_field(tmp_path, change, where):
@@ -244,9 +249,9 @@ def test_wrong_answer_in_a_timed_repeat_is_caught(python, tmp_path):
         def primes(job):
             return count_primes_in(job.pieces[0]) + (job.n > 1000)
         """)
-    done = run_script(python, script, "--n", 2000, "--warmups", 0, "--repeats", 2)
+    done = run_script(python, script, "--n", 2000, "--warmups", 0, "--min-rounds", 2, "--max-rounds", 2)
     assert done.returncode == 3
-    assert "wrong answer in repeat 1: expected 303, got 304" in done.stderr
+    assert "wrong answer in round 1 (strategy): expected 303, got 304" in done.stderr
     assert done.stdout == ""
 
 
@@ -254,7 +259,7 @@ def test_start_method_asked_for_is_the_one_recorded_and_its_phases_add_up(python
     output = tmp_path / "cell.json"
     done = run_script(python, STRATEGIES / "process_pool_executor.py", "--n", 3000,
                       "--processes", 2, "--start-method", "spawn", "--warmups", 0,
-                      "--repeats", 2, "--output", output)
+                      "--min-rounds", 2, "--max-rounds", 2, "--output", output)
     assert done.returncode == 0, done.stderr
     cell = record.read(output)
     assert cell["start_method"] == "spawn" and cell["answer"] == 430
@@ -269,7 +274,7 @@ def test_start_method_asked_for_is_the_one_recorded_and_its_phases_add_up(python
 def test_cpu_affinity_pins_the_measured_processes_and_is_recorded(python, tmp_path):
     output = tmp_path / "cell.json"
     done = run_script(python, STRATEGIES / "pool_map.py", "--n", 2000, "--processes", 2,
-                      "--repeats", 1, "--warmups", 0, "--cpu-affinity", "0", "--output", output)
+                      "--min-rounds", 1, "--max-rounds", 1, "--warmups", 0, "--cpu-affinity", "0", "--output", output)
     assert done.returncode == 0, done.stderr
     cell = record.read(output)
     assert cell["cpu_pinned"] == [0]
@@ -288,7 +293,7 @@ def test_a_cell_on_a_busy_machine_warns_in_its_log_and_says_so_in_its_record(pyt
     hog.start()  # one core kept busy by a process outside the cell's tree
     try:
         done = run_script(python, STRATEGIES / "single.py", "--n", 150000, "--split", "none",
-                          "--repeats", 2, "--warmups", 0, "--output", output)
+                          "--min-rounds", 2, "--max-rounds", 2, "--warmups", 0, "--output", output)
     finally:
         hog.terminate()
         hog.join()
@@ -296,13 +301,14 @@ def test_a_cell_on_a_busy_machine_warns_in_its_log_and_says_so_in_its_record(pyt
     assert "mpbench: warning: machine busy during the cell: other processes kept" in done.stderr
     background = record.read(output)["background"]
     assert background["other_cpu_cores"] > 0.5  # the hog: about one core
-    assert background["settle_s"] >= 3.0  # it waited for quiet, in vain, then measured
+    # it waited for quiet, in vain, then measured
+    assert background["settle_s"] >= metadata.QUIET_MAX_S
 
 
 def test_a_cell_on_a_quiet_machine_does_not_warn(python, tmp_path):
     output = tmp_path / "cell.json"
     done = run_script(python, STRATEGIES / "single.py", "--n", 150000, "--split", "none",
-                      "--repeats", 2, "--warmups", 0, "--output", output)
+                      "--min-rounds", 2, "--max-rounds", 2, "--warmups", 0, "--output", output)
     assert done.returncode == 0, done.stderr
     assert "machine busy" not in done.stderr
     assert record.read(output)["background"]["other_cpu_cores"] < 0.25

@@ -5,8 +5,9 @@ import multiprocessing
 
 import pytest
 
-from mpbench import harness, processes
+from mpbench import processes, timing
 from mpbench.experiment import registry
+from mpbench.job import Job
 from mpbench.primes import count_primes_sieve
 from mpbench.split import split_work
 
@@ -22,8 +23,8 @@ PROCESS_STRATEGIES = [s for s in STRATEGIES if registry.starts_processes(s)]
 
 def run_strategy(name: str, n: int, processes_: int, split: str, method: str | None = None):
     module = registry.load(name)
-    method = harness.resolve_start_method(vars(module), name, method)
-    job = harness.Job("primes", n, processes_, split, split_work(n, processes_, split),
+    method = registry.describe(name).resolve_start_method(method)
+    job = Job("primes", n, processes_, split, split_work(n, processes_, split),
                       multiprocessing.get_context(method))
     return module.primes(job), job
 
@@ -83,9 +84,9 @@ def test_every_process_strategy_runs_under_all_three_start_methods_but_mmap_anon
     # an anonymous mapping reaches a child only by being inherited through fork
     assert registry.start_methods("mmap_anonymous") == ("fork",)
     with pytest.raises(ValueError, match="cannot run under start method 'spawn'; allowed: fork"):
-        harness.resolve_start_method(vars(registry.load("mmap_anonymous")), "mmap_anonymous", "spawn")
+        registry.describe('mmap_anonymous').resolve_start_method("spawn")
     with pytest.raises(ValueError, match="starts no process"):
-        harness.resolve_start_method(vars(registry.load("single")), "single", "spawn")
+        registry.describe('single').resolve_start_method("spawn")
 
 
 def test_numpy_sieve_reference_row_agrees_with_the_reference_values():
@@ -101,12 +102,12 @@ def test_process_strategies_mark_phases_that_add_up(name, method):
     import time
 
     module = registry.load(name)
-    job = harness.Job("primes", 5000, 2, "dynamic", split_work(5000, 2, "dynamic"),
+    job = Job("primes", 5000, 2, "dynamic", split_work(5000, 2, "dynamic"),
                       multiprocessing.get_context(method))
     started = time.perf_counter()
     module.primes(job)
     finished = time.perf_counter()
-    phases = harness._phases_of(job, started, finished)
+    phases = timing.phases_of(job, started, finished)
     assert phases is not None, f"{name} does not mark start-up and compute"
     assert all(value >= 0 for value in phases.values())
     assert sum(phases.values()) == pytest.approx(finished - started, abs=1e-9)

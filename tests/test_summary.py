@@ -11,8 +11,7 @@ from mpbench import record
 from mpbench.analysis import summary
 
 
-def test_speedup_efficiency_karp_flatt_on_known_numbers():
-    assert summary.speedup(4.0, 2.0) == 2.0
+def test_efficiency_and_karp_flatt_on_known_numbers():
     assert summary.efficiency(2.0, processes=2, cores=2) == 1.0
     # oversubscribed: 4 workers on 2 cores can at best use 2 cores
     assert summary.efficiency(1.8, processes=4, cores=2) == pytest.approx(0.9)
@@ -27,11 +26,18 @@ def test_speedup_efficiency_karp_flatt_on_known_numbers():
     assert math.isnan(summary.karp_flatt(1.0, processes=1, cores=2))
 
 
-def make_record(strategy, split, n, processes, repeats, host="alpha", cores=2):
+def make_record(strategy, split, n, processes, repeats, host="alpha", cores=2, baseline=None):
+    """A record of paired rounds: the strategy's times `repeats`, the baseline's `baseline`
+    beside them (4.0 s in every round unless given)."""
+    baseline = [4.0] * len(repeats) if baseline is None else baseline
     return {
         "workload": "primes", "strategy": strategy, "reference": False, "split": split, "n": n,
         "processes": processes, "start_method": None if strategy == "single" else "fork",
-        "pieces": processes, "answer": 25, "expected": 25, "repeats_s": repeats,
+        "data_path": "copies", "pieces": processes, "answer": 25, "expected": 25,
+        "repeats_s": repeats, "baseline_s": baseline,
+        "strategy_first": [i % 2 == 0 for i in range(len(repeats))],
+        "rounds": {"min": 1, "max": 20, "target": 0.05, "budget_s": 30, "stop": "most rounds",
+                   "seed": 1},
         "phases_s": {"setup": None, "startup": None, "compute": None, "teardown": None},
         "background": {"wall_s": 10.0, "other_cpu_cores": 0.01, "steal_fraction": 0.0,
                        "settle_s": 0.1},
@@ -73,8 +79,9 @@ def test_cells_table_computes_from_the_repeats():
 
 
 def test_speedup_never_mixes_hosts():
-    other_host = [make_record("single", "none", 100, 1, [8.0], host="beta"),
-                  make_record("pool_map", "dynamic", 100, 2, [2.0], host="beta")]
+    # each cell's speedup comes from its own rounds: beta's slower single never enters alpha's
+    other_host = [make_record("single", "none", 100, 1, [8.0], host="beta", baseline=[8.0]),
+                  make_record("pool_map", "dynamic", 100, 2, [2.0], host="beta", baseline=[8.0])]
     cells = summary.cells_table(copy.deepcopy(RECORDS) + other_host)
     beta = cells[(cells["hostname"] == "beta") & (cells["strategy"] == "pool_map")]
     alpha = cells[(cells["hostname"] == "alpha") & (cells["strategy"] == "pool_map")
@@ -82,9 +89,25 @@ def test_speedup_never_mixes_hosts():
     assert beta["speedup"].item() == 4.0 and alpha["speedup"].item() == 2.0
 
 
-def test_a_cell_without_baseline_has_no_speedup():
-    cells = summary.cells_table(copy.deepcopy(RECORDS[1:]))
-    assert cells["speedup"].isna().all()
+def test_a_cell_has_its_paired_speedup_without_a_single_cell_in_the_set():
+    cells = summary.cells_table(copy.deepcopy(RECORDS[1:])).set_index(["split", "processes"])
+    assert cells.loc[("dynamic", 2), "speedup"] == 2.0
+    assert cells.loc[("static", 2), "speedup"] == pytest.approx(1.6)
+    assert (cells["t1_s"] == 4.0).all()
+
+
+def test_speedup_is_the_median_of_the_rounds_ratios_with_its_interval():
+    # 9 rounds: ratios 1.6 ... 2.4; the 95 % interval of a median of 9 is [x(2), x(8)]
+    strategy = [2.0] * 9
+    baseline = [3.2, 3.4, 3.6, 3.8, 4.0, 4.2, 4.4, 4.6, 4.8]
+    rec = make_record("pool_map", "dynamic", 100, 2, strategy, baseline=baseline)
+    cell = summary.cells_table([rec]).iloc[0]
+    assert cell["speedup"] == pytest.approx(2.0) and cell["rounds"] == 9
+    assert (cell["speedup_low"], cell["speedup_high"]) == (pytest.approx(1.7), pytest.approx(2.3))
+    assert cell["speedup_coverage"] == pytest.approx(1 - 2 * (1 + 9) / 2**9)
+    assert cell["unresolved"]  # 2.3 is 15 % above 2.0
+    tight = make_record("pool_map", "dynamic", 100, 2, strategy, baseline=[4.0] * 8 + [4.1])
+    assert not summary.cells_table([tight]).iloc[0]["unresolved"]
 
 
 def test_repeats_table_is_tidy():
@@ -97,9 +120,10 @@ def test_repeats_table_is_tidy():
 def test_markdown_table_lists_every_cell_with_notes():
     markdown = summary.markdown_table(summary.cells_table(copy.deepcopy(RECORDS)))
     assert "### primes, N = 100 (alpha, Python 3.11.7, 2 cores)" in markdown
-    # strategy, start method, split, P, median, min, IQR, CV, speedup, efficiency, Karp-Flatt
-    assert ("| pool_map | fork | dynamic | 2 | 2.0000 | 2.0000 | 0.0000 | 0.0 % | 2.00 | 1.00 "
-            "| 0.000 |  |") in markdown
+    # strategy, start method, split, P, median, min, IQR, CV, rounds, speedup [CI], efficiency,
+    # Karp-Flatt; 3 rounds cannot give a 95 % interval: unresolved
+    assert ("| pool_map | fork | dynamic | 2 | 2.0000 | 2.0000 | 0.0000 | 0.0 % | 3 | "
+            "2.00 [2.00, 2.00] | 1.00 | 0.000 | unresolved: CI wider than ±5% |") in markdown
     assert "| pool_map | fork | dynamic | 4 | 2.2000 |" in markdown and "oversubscribed" in markdown
     assert "flagged: CV 20.4 % > 10%" in markdown  # static: 2.5, 2.5, 3.5
 
@@ -146,7 +170,7 @@ def test_summarize_refuses_a_corrupt_record_naming_it(tmp_path):
     corrupt.write_text("{ truncated")
     with pytest.raises(record.RecordError, match="n100-p2.json: not a readable JSON record"):
         summary.summarize([corrupt], tmp_path / "c.csv", tmp_path / "r.csv", tmp_path / "c.md",
-                          tmp_path / "c.html", tmp_path / "f.html", tmp_path / "a.csv")
+                          tmp_path / "c.html", tmp_path / "f.html")
     assert not (tmp_path / "c.csv").exists()
 
 
@@ -162,7 +186,7 @@ def test_figures_draw_from_a_summary(tmp_path):
 
 def make_array_record(strategy, n, processes, repeats, peaks, baseline=40e6, skipped=None):
     rec = make_record(strategy, "none" if strategy == "single" else "static", n, processes,
-                      repeats)
+                      repeats, baseline=[1.0] * len(repeats))
     rec.update(workload="array", payload_bytes=16 * n, answer="sha256:x", expected="sha256:x")
     rec["phases_s"] = {"setup": [0.1] * len(repeats), "startup": [0.0] * len(repeats),
                        "compute": [r - 0.1 for r in repeats], "teardown": [0.0] * len(repeats)}
@@ -171,8 +195,8 @@ def make_array_record(strategy, n, processes, repeats, peaks, baseline=40e6, ski
     rec["memory"]["repeats"] = [{"samples": 1, "peak_pss_bytes": peak, "peak_uss_bytes": peak,
                                  "processes": processes + 2} for peak in peaks]
     if skipped:
-        for key in ("repeats_s", "phases_s", "memory", "background", "answer", "expected",
-                    "pieces"):
+        for key in ("repeats_s", "baseline_s", "strategy_first", "rounds", "phases_s", "memory",
+                    "background", "answer", "expected", "pieces"):
             rec.pop(key)
         rec.update(skipped=skipped, size_limit=n - 1)
     return rec

@@ -2,11 +2,14 @@
 # measured processes) that kills its own process tree if the cell outlives timeout_s.
 # The resource `mpbench_timing` (limit 1, in profiles/default) keeps two timing jobs from
 # ever running at once, whatever --cores says.
+# Every round of a cell also times the baseline (single), so its script is an input of
+# every cell: editing it reruns them all; editing another strategy reruns only its cells.
 
 
 rule measure_cell:
     input:
         strategy=strategy_script,
+        baseline=workdir_relative(registry.script(registry.BASELINE)),
         harness=HARNESS,
     output:
         f"results/cells/{CELL}.json",
@@ -20,13 +23,21 @@ rule measure_cell:
     params:
         python=sys.executable,
         warmups=config["warmups"],
-        repeats=config["repeats"],
+        rounds=" ".join(
+            f"--{option} {config['rounds'][key]}"
+            for option, key in (
+                ("min-rounds", "min"),
+                ("max-rounds", "max"),
+                ("target", "target"),
+                ("budget", "budget_s"),
+            )
+        ),
         timeout_s=config["timeout_s"],
         options=cell_options,
     shell:
         "{params.python} {input.strategy:q}"
         " --workload {wildcards.workload} --n {wildcards.n}"
         " --processes {wildcards.processes} --split {wildcards.split}"
-        " --warmups {params.warmups} --repeats {params.repeats}"
+        " --warmups {params.warmups} {params.rounds}"
         " --timeout {params.timeout_s} {params.options}"
         " --output {output:q} > {log:q} 2>&1"

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import psutil
 
+from mpbench.environ import SUPERVISED
+
 from mpbench import NUMERIC_THREAD_VARIABLES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -98,8 +100,6 @@ def _own_cpu_s() -> float:
     the descendants still alive (such as the forkserver, with the workers it has reaped);
     and of its supervisor, whose memory sampling is the cell's cost, reported on its own
     (memory.sampler in the record), not another process's."""
-    from mpbench.harness import SUPERVISED
-
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     total = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
@@ -146,7 +146,10 @@ class Activity:
 
 
 QUIET_WINDOW_S = 0.1  # how long each look at the machine lasts while waiting for quiet
-QUIET_MAX_S = 3.0  # never wait longer than this for the machine to settle
+# Never wait longer than this for the machine to settle: paired rounds cancel what slows
+# both sides of a round, so the wait only protects the first round from Snakemake's own
+# bookkeeping after a job launch (about 0.1-0.3 s), not the whole cell.
+QUIET_MAX_S = 1.0
 
 
 def wait_for_quiet(max_s: float = QUIET_MAX_S) -> float:

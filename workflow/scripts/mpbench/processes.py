@@ -38,6 +38,16 @@ def _multiprocessing_helper_pids() -> set[int]:
     return pids
 
 
+def age_s() -> float:
+    """Seconds since this process was created (its interpreter's start-up and imports
+    included), to the kernel's clock tick (10 ms). Both ends are read on the clock since
+    boot: psutil's create_time() is on the wall clock, which a VM's clock adjustments move."""
+    with open("/proc/self/stat", encoding="ascii") as stat:
+        started_ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+    since_boot = time.clock_gettime(time.CLOCK_BOOTTIME)
+    return max(0.0, since_boot - started_ticks / os.sysconf("SC_CLK_TCK"))
+
+
 def live_descendants() -> list[psutil.Process]:
     """Every process below this one that is still running, but multiprocessing's helpers."""
     helpers = _multiprocessing_helper_pids()

@@ -12,7 +12,7 @@ Every access from a worker is a round trip to the server, its arguments and resu
 import sys
 
 import _bootstrap  # noqa: F401
-from mpbench import harness
+from mpbench.job import Job
 from mpbench.primes import count_primes_in
 
 SPLITS = ("static", "dynamic")
@@ -22,7 +22,7 @@ def store_count(counts, index: int, numbers: range) -> None:
     counts[index] = count_primes_in(numbers)
 
 
-def primes(job: harness.Job) -> int:
+def primes(job: Job) -> int:
     with job.context.Manager() as manager:
         counts = manager.dict()
         tasks = [(counts, index, numbers) for index, numbers in enumerate(job.pieces)]
@@ -40,7 +40,7 @@ def compute_slice(data, output, start: int, stop: int) -> None:
     output[start:stop] = compute(np.array(data[start:stop], dtype=np.float64)).tolist()
 
 
-def array(job: harness.Job):
+def array(job: Job):
     import numpy as np  # here, not at the top: spawned primes workers would import it too
 
     with job.context.Manager() as manager:
@@ -55,4 +55,6 @@ def array(job: harness.Job):
 
 
 if __name__ == "__main__":
-    sys.exit(harness.main(__doc__, globals()))
+    from mpbench.cli import main  # the measured process only: workers never import it
+
+    sys.exit(main(__doc__, globals()))

@@ -14,7 +14,7 @@ import struct
 import sys
 
 import _bootstrap  # noqa: F401
-from mpbench import harness
+from mpbench.job import Job
 from mpbench.primes import count_primes_in
 
 SPLITS = ("static", "dynamic")
@@ -33,7 +33,7 @@ def store_count(index: int, numbers: range) -> None:
     SLOT.pack_into(_buffer, index * SLOT.size, count_primes_in(numbers))
 
 
-def primes(job: harness.Job) -> int:
+def primes(job: Job) -> int:
     buffer = mmap.mmap(-1, SLOT.size * len(job.pieces))  # anonymous, MAP_SHARED, zero-filled
     try:
         # Under fork the initializer's arguments are inherited, not pickled.
@@ -61,7 +61,7 @@ def compute_slice(start: int, stop: int) -> None:
     compute_into(_data[start:stop], _output[start:stop])
 
 
-def array(job: harness.Job):
+def array(job: Job):
     import numpy as np
 
     buffer = mmap.mmap(-1, 2 * job.n * 8)  # input, then output; anonymous, MAP_SHARED
@@ -81,4 +81,6 @@ def close(buffer: mmap.mmap) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(harness.main(__doc__, globals()))
+    from mpbench.cli import main  # the measured process only: workers never import it
+
+    sys.exit(main(__doc__, globals()))

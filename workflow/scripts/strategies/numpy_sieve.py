@@ -13,7 +13,7 @@ from math import isqrt
 import numpy as np
 
 import _bootstrap  # noqa: F401
-from mpbench import harness
+from mpbench.job import Job
 
 SPLITS = ("none",)
 STARTS_PROCESSES = False
@@ -33,9 +33,11 @@ def count_primes_odd_sieve(n: int) -> int:
     return 1 + int(np.count_nonzero(odd))  # + the prime 2
 
 
-def primes(job: harness.Job) -> int:
+def primes(job: Job) -> int:
     return count_primes_odd_sieve(job.n)
 
 
 if __name__ == "__main__":
-    sys.exit(harness.main(__doc__, globals()))
+    from mpbench.cli import main  # the measured process only: workers never import it
+
+    sys.exit(main(__doc__, globals()))

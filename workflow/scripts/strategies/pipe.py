@@ -13,20 +13,20 @@ import sys
 
 import _bootstrap  # noqa: F401
 import numpy as np
-from mpbench import harness
+from mpbench.job import Job, signal_ready
 from mpbench.array import compute
 
 SPLITS = ("static",)
 
 
 def serve(connection, ready) -> None:
-    harness.signal_ready(ready, "array")
+    signal_ready(ready, "array")
     with connection:
         data = np.frombuffer(connection.recv_bytes(), dtype=np.float64)
         connection.send_bytes(compute(data))
 
 
-def array(job: harness.Job):
+def array(job: Job):
     data = job.read_input()
     job.lap("setup")
     ctx, ready = job.context, job.ready_signal()
@@ -51,4 +51,6 @@ def array(job: harness.Job):
 
 
 if __name__ == "__main__":
-    sys.exit(harness.main(__doc__, globals()))
+    from mpbench.cli import main  # the measured process only: workers never import it
+
+    sys.exit(main(__doc__, globals()))

@@ -7,20 +7,20 @@ Each range is its own task with its own AsyncResult, the most flexible of the Po
 import sys
 
 import _bootstrap  # noqa: F401
-from mpbench import harness
+from mpbench.job import Job
 from mpbench.primes import count_primes_in
 
 SPLITS = ("static", "dynamic")
 
 
-def primes(job: harness.Job) -> int:
+def primes(job: Job) -> int:
     with job.pool() as pool:
         pending = [pool.apply_async(count_primes_in, (numbers,)) for numbers in job.pieces]
         counts = [result.get() for result in pending]
     return sum(counts)
 
 
-def array(job: harness.Job):
+def array(job: Job):
     """One task per slice, each pickled to a worker and back, as in pool_map."""
     import numpy as np  # here, not at the top: spawned primes workers would import it too
 
@@ -35,4 +35,6 @@ def array(job: harness.Job):
 
 
 if __name__ == "__main__":
-    sys.exit(harness.main(__doc__, globals()))
+    from mpbench.cli import main  # the measured process only: workers never import it
+
+    sys.exit(main(__doc__, globals()))

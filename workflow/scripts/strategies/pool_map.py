@@ -10,19 +10,19 @@ is copied on the way out and on the way back.
 import sys
 
 import _bootstrap  # noqa: F401
-from mpbench import harness
+from mpbench.job import Job
 from mpbench.primes import count_primes_in
 
 SPLITS = ("static", "dynamic")
 
 
-def primes(job: harness.Job) -> int:
+def primes(job: Job) -> int:
     with job.pool() as pool:
         counts = pool.map(count_primes_in, job.pieces, chunksize=1)
     return sum(counts)
 
 
-def array(job: harness.Job):
+def array(job: Job):
     import numpy as np  # here, not at the top: spawned primes workers would import it too
 
     from mpbench.array import compute
@@ -37,4 +37,6 @@ def array(job: harness.Job):
 
 
 if __name__ == "__main__":
-    sys.exit(harness.main(__doc__, globals()))
+    from mpbench.cli import main  # the measured process only: workers never import it
+
+    sys.exit(main(__doc__, globals()))

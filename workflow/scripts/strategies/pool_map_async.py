@@ -8,13 +8,13 @@ only the cost of the asynchronous interface.
 import sys
 
 import _bootstrap  # noqa: F401
-from mpbench import harness
+from mpbench.job import Job
 from mpbench.primes import count_primes_in
 
 SPLITS = ("static", "dynamic")
 
 
-def primes(job: harness.Job) -> int:
+def primes(job: Job) -> int:
     with job.pool() as pool:
         pending = pool.map_async(count_primes_in, job.pieces, chunksize=1)
         # ... the parent could do other work here ...
@@ -22,7 +22,7 @@ def primes(job: harness.Job) -> int:
     return sum(counts)
 
 
-def array(job: harness.Job):
+def array(job: Job):
     """Slices pickled to the workers and back, as in pool_map."""
     import numpy as np  # here, not at the top: spawned primes workers would import it too
 
@@ -37,4 +37,6 @@ def array(job: harness.Job):
 
 
 if __name__ == "__main__":
-    sys.exit(harness.main(__doc__, globals()))
+    from mpbench.cli import main  # the measured process only: workers never import it
+
+    sys.exit(main(__doc__, globals()))

@@ -13,7 +13,7 @@ import queue
 import sys
 
 import _bootstrap  # noqa: F401
-from mpbench import harness
+from mpbench.job import Job, failures, signal_ready
 from mpbench.primes import count_primes_in
 
 SPLITS = ("static", "dynamic")
@@ -21,12 +21,12 @@ POLL_S = 0.05  # how often the parent looks for a dead worker while it waits for
 
 
 def count_range(numbers: range, results, ready) -> None:
-    harness.signal_ready(ready)
+    signal_ready(ready)
     results.put(count_primes_in(numbers))
 
 
 def count_tasks(tasks, results, ready) -> None:
-    harness.signal_ready(ready)
+    signal_ready(ready)
     for numbers in iter(tasks.get, None):
         results.put(count_primes_in(numbers))
 
@@ -38,12 +38,12 @@ def receive(results, expected: int, workers: list) -> list:
         try:
             received.append(results.get(timeout=POLL_S))
         except queue.Empty:
-            if (failed := harness.failures(workers)) is not None:
+            if (failed := failures(workers)) is not None:
                 raise RuntimeError(f"worker died before sending its result ({failed})")
     return received
 
 
-def primes(job: harness.Job) -> int:
+def primes(job: Job) -> int:
     ctx = job.context
     results, ready = ctx.Queue(), job.ready_signal()
     if job.split == "static":
@@ -63,14 +63,14 @@ def primes(job: harness.Job) -> int:
 
 
 def compute_tasks(tasks, results, ready) -> None:
-    harness.signal_ready(ready, "array")  # imports numpy and the kernel: start-up
+    signal_ready(ready, "array")  # imports numpy and the kernel: start-up
     from mpbench.array import compute
 
     for index, data in iter(tasks.get, None):
         results.put((index, compute(data)))
 
 
-def array(job: harness.Job):
+def array(job: Job):
     import numpy as np  # here, not at the top: spawned primes workers would import it too
 
     data = job.read_input()
@@ -94,4 +94,6 @@ def array(job: harness.Job):
 
 
 if __name__ == "__main__":
-    sys.exit(harness.main(__doc__, globals()))
+    from mpbench.cli import main  # the measured process only: workers never import it
+
+    sys.exit(main(__doc__, globals()))

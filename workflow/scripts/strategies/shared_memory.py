@@ -17,7 +17,7 @@ from multiprocessing.shared_memory import SharedMemory
 
 import _bootstrap  # noqa: F401
 import numpy as np
-from mpbench import harness
+from mpbench.job import Job
 from mpbench.array import compute_into
 
 SPLITS = ("static",)
@@ -47,7 +47,7 @@ def release(segment: SharedMemory) -> None:
         pass
 
 
-def array(job: harness.Job):
+def array(job: Job):
     size = job.n * 8
     data = SharedMemory(name=job.segment_name("input"), create=True, size=size)
     try:
@@ -63,4 +63,6 @@ def array(job: harness.Job):
 
 
 if __name__ == "__main__":
-    sys.exit(harness.main(__doc__, globals()))
+    from mpbench.cli import main  # the measured process only: workers never import it
+
+    sys.exit(main(__doc__, globals()))

@@ -13,7 +13,7 @@ import sys
 
 import _bootstrap  # noqa: F401
 import numpy as np
-from mpbench import harness
+from mpbench.job import Job
 from mpbench.array import compute_into
 from mpbench.primes import count_primes_in
 
@@ -31,7 +31,7 @@ def store_count(index: int, numbers: range) -> None:
     _counts[index] = count_primes_in(numbers)
 
 
-def primes(job: harness.Job) -> int:
+def primes(job: Job) -> int:
     raw_counts = job.context.RawArray("q", len(job.pieces))  # zero-filled, no lock
     with job.pool(initializer=attach, initargs=(raw_counts,)) as pool:
         pool.starmap(store_count, enumerate(job.pieces), chunksize=1)
@@ -51,7 +51,7 @@ def compute_slice(start: int, stop: int) -> None:
     compute_into(_data[start:stop], _output[start:stop])
 
 
-def array(job: harness.Job):
+def array(job: Job):
     raw_data = job.context.RawArray("d", job.n)  # zero-filled shared memory, no lock
     raw_output = job.context.RawArray("d", job.n)
     job.read_input(raw_data)
@@ -62,4 +62,6 @@ def array(job: harness.Job):
 
 
 if __name__ == "__main__":
-    sys.exit(harness.main(__doc__, globals()))
+    from mpbench.cli import main  # the measured process only: workers never import it
+
+    sys.exit(main(__doc__, globals()))

@@ -13,7 +13,7 @@ A synchronized Array has a lock, which the code must take around its accesses.
 import sys
 
 import _bootstrap  # noqa: F401
-from mpbench import harness
+from mpbench.job import Job
 from mpbench.primes import count_primes_in
 
 SPLITS = ("static", "dynamic")
@@ -30,7 +30,7 @@ def store_count(index: int, numbers: range) -> None:
     _counts[index] = count_primes_in(numbers)
 
 
-def primes(job: harness.Job) -> int:
+def primes(job: Job) -> int:
     counts = job.context.Array("q", len(job.pieces))  # zero-filled, with a lock
     with job.pool(initializer=attach, initargs=(counts,)) as pool:
         pool.starmap(store_count, enumerate(job.pieces), chunksize=1)
@@ -59,7 +59,7 @@ def compute_slice(start: int, stop: int) -> None:
             _output[low:high] = block
 
 
-def array(job: harness.Job):
+def array(job: Job):
     import numpy as np  # here, not at the top: spawned primes workers would import it too
 
     data = job.context.Array("d", job.n)  # zero-filled shared memory, with a lock
@@ -72,4 +72,6 @@ def array(job: harness.Job):
 
 
 if __name__ == "__main__":
-    sys.exit(harness.main(__doc__, globals()))
+    from mpbench.cli import main  # the measured process only: workers never import it
+
+    sys.exit(main(__doc__, globals()))

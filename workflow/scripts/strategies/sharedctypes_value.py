@@ -8,7 +8,7 @@ initializer (passed when the workers start), which works under every start metho
 import sys
 
 import _bootstrap  # noqa: F401
-from mpbench import harness
+from mpbench.job import Job
 from mpbench.primes import count_primes_in
 
 SPLITS = ("static", "dynamic")
@@ -26,7 +26,7 @@ def add_count(numbers: range) -> None:
         _total.value += count
 
 
-def primes(job: harness.Job) -> int:
+def primes(job: Job) -> int:
     total = job.context.Value("q", 0)  # C long long, with a lock
     with job.pool(initializer=attach, initargs=(total,)) as pool:
         pool.map(add_count, job.pieces, chunksize=1)
@@ -34,4 +34,6 @@ def primes(job: harness.Job) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(harness.main(__doc__, globals()))
+    from mpbench.cli import main  # the measured process only: workers never import it
+
+    sys.exit(main(__doc__, globals()))

@@ -7,19 +7,19 @@ and does not split the work, so it runs only with --split none and --processes 1
 import sys
 
 import _bootstrap  # noqa: F401
-from mpbench import harness
+from mpbench.job import Job
 from mpbench.primes import count_primes_in
 
 SPLITS = ("none",)
 STARTS_PROCESSES = False
 
 
-def primes(job: harness.Job) -> int:
+def primes(job: Job) -> int:
     (everything,) = job.pieces
     return count_primes_in(everything)
 
 
-def array(job: harness.Job):
+def array(job: Job):
     from mpbench.array import compute  # here, not at the top: primes never needs numpy
 
     data = job.read_input()
@@ -31,4 +31,6 @@ def array(job: harness.Job):
 
 
 if __name__ == "__main__":
-    sys.exit(harness.main(__doc__, globals()))
+    from mpbench.cli import main  # the measured process only: workers never import it
+
+    sys.exit(main(__doc__, globals()))

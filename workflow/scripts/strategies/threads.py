@@ -10,7 +10,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import _bootstrap  # noqa: F401
-from mpbench import harness
+from mpbench.job import Job
 from mpbench.primes import count_primes_in
 
 SPLITS = ("static", "dynamic")
@@ -18,7 +18,7 @@ DATA_PATH = "zero-copy"  # array: the workers compute in the buffers the parent 
 STARTS_PROCESSES = False
 
 
-def primes(job: harness.Job) -> int:
+def primes(job: Job) -> int:
     with ThreadPoolExecutor(max_workers=job.processes) as executor:
         job.lap("startup")
         counts = list(executor.map(count_primes_in, job.pieces))
@@ -26,7 +26,7 @@ def primes(job: harness.Job) -> int:
     return sum(counts)
 
 
-def array(job: harness.Job):
+def array(job: Job):
     import numpy as np  # here, not at the top: primes never needs numpy
 
     from mpbench.array import compute_into
@@ -44,4 +44,6 @@ def array(job: harness.Job):
 
 
 if __name__ == "__main__":
-    sys.exit(harness.main(__doc__, globals()))
+    from mpbench.cli import main  # the measured process only: workers never import it
+
+    sys.exit(main(__doc__, globals()))

@@ -2,12 +2,12 @@
 
 Amdahl: with a serial fraction f, the speedup on p cores is S(p) = 1 / (f + (1 - f) / p).
 Rearranged, 1/S - 1/p = f (1 - 1/p): a line through the origin in x = 1 - 1/p, so f is a
-least-squares slope. Every timed repeat at 1 < P <= cores is one point (S = T1 / T_repeat,
-T1 the median of `single` in the same results set); P = 1 carries no information about f
+least-squares slope. Every timed round at 1 < P <= cores is one point (S = T1 / TP of that
+round, T1 timed beside TP); P = 1 carries no information about f
 (x = 0) and P > cores is oversubscription, not Amdahl's model, so neither is fitted. The
 standard error comes from the scatter of the points around the line; it does not include
-the uncertainty of T1. On a 2-core machine the only usable p is 2, and f is the mean
-Karp-Flatt fraction of the repeats; more cores give the fit its shape.
+a model error. On a 2-core machine the only usable p is 2, and f is the mean
+Karp-Flatt fraction of the rounds; more cores give the fit its shape.
 """
 
 import numpy as np
@@ -41,12 +41,9 @@ def fit_serial_fraction(processes, speedups) -> tuple[float, float, int]:
     return f, se, int(len(p))
 
 
-def fit_table(repeats: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
+def fit_table(repeats: pd.DataFrame) -> pd.DataFrame:
     """One row per (strategy, start method, split, N, host, interpreter) with P > 1 cells."""
-    t1 = cells[["workload", "n", *RUN_KEYS, "t1_s"]].drop_duplicates()
-    points = repeats.merge(t1, on=["workload", "n", *RUN_KEYS], how="inner")
-    points = points[(points["processes"] > 1) & (points["processes"] <= points["cores"])]
-    points = points.assign(speedup=points["t1_s"] / points["total_s"])
+    points = repeats[(repeats["processes"] > 1) & (repeats["processes"] <= repeats["cores"])]
     rows = []
     for key, group in points.groupby(GROUP_KEYS + RUN_KEYS, sort=True):
         f, se, used = fit_serial_fraction(group["processes"], group["speedup"])

@@ -1,7 +1,8 @@
-"""From cell records to tables: the per-repeat tidy table and the per-cell summary.
+"""From cell records to tables: the per-round tidy table and the per-cell summary.
 
-Speedup, efficiency and the Karp-Flatt serial fraction follow METHOD.md. Speedups are only
-ever taken against `single` from the same results set, on the same host and interpreter.
+Speedup, efficiency and the Karp-Flatt serial fraction follow docs/method.md. A cell's
+speedup is the median of its own rounds' ratios T1 / TP, each T1 timed beside its TP in the
+same round (mpbench.stats), never a time from another job divided by this one's.
 """
 
 from pathlib import Path
@@ -9,19 +10,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mpbench import metadata, record
-from mpbench.harness import PHASES
-from mpbench.experiment.registry import BASELINE, NO_START_METHOD
+from mpbench import metadata, record, stats
+from mpbench.strategy import NO_START_METHOD
+from mpbench.workloads import PHASES
 
 CELL_KEYS = ["workload", "strategy", "start_method", "split", "n", "processes"]
 # A results set may hold several machines or Python builds: never mix them.
 RUN_KEYS = ["hostname", "python_version", "python_build"]
-CV_FLAG = 0.10  # METHOD.md: a cell whose CV exceeds 10 % is flagged
-
-
-def speedup(t1: float, tp: float) -> float:
-    """S = T1 / TP."""
-    return t1 / tp
+CV_FLAG = 0.10  # docs/method.md: a cell whose CV exceeds 10 % is flagged
 
 
 def efficiency(s: float, processes: int, cores: int) -> float:
@@ -50,13 +46,16 @@ def _context(rec: dict) -> dict:
 
 
 def repeats_table(records: list[dict]) -> pd.DataFrame:
-    """Tidy table: one row per timed repeat, with its phases where the strategy marks them
-    and the peak memory of its process tree (NaN where no sample fell inside it)."""
+    """Tidy table: one row per timed round: the strategy's time (total_s) with its phases
+    where the strategy marks them and the peak memory of its process tree (NaN where no
+    sample fell inside it), the baseline's time beside it, their ratio and their order."""
     rows = []
     for rec in records:
         context = _context(rec)
         for index, total in enumerate(rec.get("repeats_s", [])):
-            row = {**context, "repeat": index + 1, "total_s": total}
+            t1 = rec["baseline_s"][index]
+            row = {**context, "repeat": index + 1, "total_s": total, "baseline_s": t1,
+                   "speedup": t1 / total, "strategy_first": rec["strategy_first"][index]}
             for phase, values in rec["phases_s"].items():
                 row[f"{phase}_s"] = np.nan if values is None else values[index]
             peak = rec["memory"]["repeats"][index]
@@ -113,16 +112,30 @@ def _memory(rec: dict) -> dict:
     }
 
 
+SPEEDUP_COLUMNS = ("speedup", "speedup_low", "speedup_high", "speedup_coverage", "t1_s")
+
+
+def _speedup(rec: dict) -> dict:
+    """The cell's paired speedup, its 95 % interval, and the median baseline time."""
+    if "skipped" in rec:
+        return {"rounds_stop": "", "unresolved": False,
+                **{key: np.nan for key in SPEEDUP_COLUMNS}}
+    paired = stats.paired_speedup(rec["baseline_s"], rec["repeats_s"])
+    return {"speedup": paired.value, "speedup_low": paired.low, "speedup_high": paired.high,
+            "speedup_coverage": paired.coverage, "unresolved": not paired.resolved,
+            "t1_s": stats.median(rec["baseline_s"]), "rounds_stop": rec["rounds"]["stop"]}
+
+
 def _stats(rec: dict) -> dict:
     if "skipped" in rec:
-        return {"repeats": 0, "noisy": False, **{
+        return {"rounds": 0, "noisy": False, **{
             key: np.nan for key in ("median_s", "min_s", "max_s", "iqr_s", "cv",
                                     *(f"{phase}_median_s" for phase in PHASES))}}
     times = np.asarray(rec["repeats_s"], dtype=float)
     q1, median, q3 = np.percentile(times, [25, 50, 75])
     cv = times.std(ddof=1) / times.mean() if len(times) > 1 else np.nan
     stats = {
-        "repeats": len(times),
+        "rounds": len(times),
         "median_s": median,
         "min_s": times.min(),
         "max_s": times.max(),
@@ -140,7 +153,8 @@ def cells_table(records: list[dict]) -> pd.DataFrame:
     if not records:
         raise ValueError("no cell records to summarize")
     cells = pd.DataFrame(
-        [{**_context(rec), **_stats(rec), **_background(rec), **_memory(rec),
+        [{**_context(rec), **_stats(rec), **_speedup(rec), **_background(rec), **_memory(rec),
+          "data_path": rec["data_path"] if rec["payload_bytes"] is not None else "",
           "answer": rec.get("answer"), "expected": rec.get("expected"),
           "correct": rec["answer"] == rec["expected"] if "answer" in rec else None,
           "pieces": rec.get("pieces"), "skipped": rec.get("skipped", "")}
@@ -160,13 +174,10 @@ def cells_table(records: list[dict]) -> pd.DataFrame:
             cells["noisy"], cells["cv"], cells["busy"], cells["other_cpu_cores"], cells["steal_fraction"])
     ]
 
-    baseline = cells.loc[cells["strategy"] == BASELINE, ["workload", "n", *RUN_KEYS, "median_s"]]
-    baseline = baseline.rename(columns={"median_s": "t1_s"})
-    cells = cells.merge(baseline, on=["workload", "n", *RUN_KEYS], how="left", validate="many_to_one")
-    cells["speedup"] = speedup(cells["t1_s"], cells["median_s"])
-    cells["efficiency"] = [
-        efficiency(s, p, c) for s, p, c in zip(cells["speedup"], cells["processes"], cells["cores"])
-    ]
+    for column in ("efficiency", "efficiency_low", "efficiency_high"):
+        source = column.replace("efficiency", "speedup")
+        cells[column] = [efficiency(s, p, c)
+                         for s, p, c in zip(cells[source], cells["processes"], cells["cores"])]
     cells["karp_flatt"] = [
         karp_flatt(s, p, c) for s, p, c in zip(cells["speedup"], cells["processes"], cells["cores"])
     ]
@@ -186,14 +197,16 @@ def markdown_table(cells: pd.DataFrame) -> str:
         out.append(f"### {workload}, N = {n:,} ({host}, Python {python}, {cores} cores)\n")
         data = workload_has_payload(group)
         out.append("| strategy | start method | split | P | median (s) | min (s) | IQR (s) | CV | "
-                   "speedup | efficiency | Karp–Flatt | "
+                   "rounds | speedup [95 % CI] | efficiency | Karp–Flatt | "
                    + ("set-up (s) | peak PSS (MB) | (PSS − baseline) / payload | " if data else "")
                    + "note |")
-        out.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+        out.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
                    + ("---:|---:|---:|" if data else "") + "---|")
         for row in _display_order(group).itertuples():
             notes = [note for flag, note in ((row.reference, "reference, not parallel"),
                                              (row.oversubscribed, "oversubscribed"),
+                                             (row.unresolved, "unresolved: CI wider than "
+                                              f"±{stats.RESOLUTION:.0%}"),
                                              (row.flagged, f"flagged: {row.flag_reason}"),
                                              (row.correct is False, "WRONG"),
                                              (bool(row.skipped), f"skipped: {row.skipped}"))
@@ -203,7 +216,7 @@ def markdown_table(cells: pd.DataFrame) -> str:
             out.append(
                 f"| {row.strategy} | {row.start_method} | {row.split} | {row.processes} | "
                 f"{_num(row.median_s, 4)} | {_num(row.min_s, 4)} | {_num(row.iqr_s, 4)} | "
-                f"{_pct(row.cv)} | {_num(row.speedup, 2)} | {_num(row.efficiency, 2)} | "
+                f"{_pct(row.cv)} | {row.rounds} | {_interval(row)} | {_num(row.efficiency, 2)} | "
                 f"{_num(row.karp_flatt)} | {memory}{', '.join(notes)} |"
             )
         out.append("")
@@ -211,7 +224,7 @@ def markdown_table(cells: pd.DataFrame) -> str:
 
 
 HTML_COLUMNS = ["strategy", "start_method", "split", "processes", "median_s", "min_s", "iqr_s", "cv",
-                "speedup", "efficiency", "karp_flatt", "setup_median_s", "startup_median_s",
+                "rounds", "t1_s", "speedup", "speedup_low", "speedup_high", "unresolved", "efficiency", "karp_flatt", "setup_median_s", "startup_median_s",
                 "compute_median_s", "teardown_median_s", "peak_pss_bytes", "peak_uss_bytes",
                 "pss_over_payload", "oversubscribed", "flagged", "correct", "skipped"]
 FLAGGED_COLUMNS = ["n", "strategy", "start_method", "split", "processes", "flag_reason",
@@ -277,6 +290,12 @@ def _display_order(group: pd.DataFrame) -> pd.DataFrame:
                              key=lambda c: c.map(rank) if c.name == "start_method" else c)
 
 
+def _interval(row) -> str:
+    if pd.isna(row.speedup):
+        return "–"
+    return f"{row.speedup:.2f} [{row.speedup_low:.2f}, {row.speedup_high:.2f}]"
+
+
 def _pct(value: float) -> str:
     return "–" if pd.isna(value) else f"{100 * value:.1f} %"
 
@@ -285,20 +304,18 @@ def _num(value: float, digits: int = 3) -> str:
     return "–" if pd.isna(value) else f"{value:.{digits}f}"
 
 
-def summarize(record_paths: list, cells_csv, repeats_csv, markdown, html, flagged,
-              amdahl_csv) -> pd.DataFrame:
-    """Read every record (a corrupt one fails naming its file) and write the tables."""
-    from mpbench.analysis.amdahl import fit_table
-
+def summarize(record_paths: list, cells_csv, repeats_csv, markdown, html,
+              flagged) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read every record (a corrupt one fails naming its file) and write the tables;
+    return the cells and the rounds."""
     records = [record.read(path) for path in record_paths]
     cells = cells_table(records)
     repeats = repeats_table(records)
-    for path in (cells_csv, repeats_csv, markdown, html, flagged, amdahl_csv):
+    for path in (cells_csv, repeats_csv, markdown, html, flagged):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     cells.to_csv(cells_csv, index=False, float_format="%.6g")
     repeats.to_csv(repeats_csv, index=False, float_format="%.6g")
     Path(markdown).write_text(markdown_table(cells), encoding="utf-8")
     Path(html).write_text(html_table(cells), encoding="utf-8")
     Path(flagged).write_text(flagged_html(cells), encoding="utf-8")
-    fit_table(repeats, cells).to_csv(amdahl_csv, index=False, float_format="%.6g")
-    return cells
+    return cells, repeats

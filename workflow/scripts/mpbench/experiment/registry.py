@@ -1,19 +1,22 @@
 """The strategies: one script per strategy under workflow/scripts/strategies/.
 
 A strategy's name is its file name, in config, result paths and figure legends alike.
-Adding a strategy is adding one file there (and its name to the config).
+Adding a strategy is adding one file there (and its name to the config). What a strategy
+declares about itself is read once, into a `mpbench.strategy.Strategy` (`describe`).
 """
 
 import importlib
 import sys
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 
-from mpbench import harness
+from mpbench.strategy import BASELINE, NO_START_METHOD, STRATEGIES_DIR, Strategy
+from mpbench.workloads import WORKLOADS
 
-STRATEGIES_DIR = Path(__file__).resolve().parents[2] / "strategies"
-BASELINE = "single"
-NO_START_METHOD = "none"  # the start method of a cell whose strategy starts no process
+__all__ = ["BASELINE", "NO_START_METHOD", "STRATEGIES_DIR", "UnknownStrategy", "names", "script",
+           "load", "describe", "splits", "workloads", "workload_splits", "starts_processes",
+           "start_methods", "data_path", "is_reference"]
 
 
 class UnknownStrategy(KeyError):
@@ -43,37 +46,42 @@ def load(name: str) -> ModuleType:
     return importlib.import_module(name)
 
 
+@cache
+def describe(name: str) -> Strategy:
+    """What the strategy declares about itself."""
+    return Strategy.of(vars(load(name)), name)
+
+
 def splits(name: str) -> tuple[str, ...]:
-    return tuple(load(name).SPLITS)
+    return describe(name).splits
 
 
 def workloads(name: str) -> list[str]:
     """The workloads a strategy runs: those it defines a function for."""
-    return harness.workloads_of(vars(load(name)))
+    return describe(name).workloads
 
 
 def workload_splits(workload: str) -> tuple[str, ...]:
     """The splits that make sense for a workload (array: none and static only)."""
-    return harness.WORKLOADS[workload].splits
+    return WORKLOADS[workload].splits
 
 
 def starts_processes(name: str) -> bool:
     """False for strategies that run in one process (single, threads, references)."""
-    return harness.starts_processes(vars(load(name)))
+    return describe(name).starts_processes
 
 
 def start_methods(name: str) -> tuple[str, ...]:
     """The start methods a process-based strategy runs under; () for one that starts none."""
-    namespace = vars(load(name))
-    return harness.supported_start_methods(namespace) if harness.starts_processes(namespace) else ()
+    return describe(name).start_methods
 
 
 def data_path(name: str) -> str:
     """'zero-copy' or 'copies': how the array workload's data reaches the strategy's workers."""
-    return harness.data_path(vars(load(name)))
+    return describe(name).data_path
 
 
 def is_reference(name: str) -> bool:
     """A reference row: not a way to parallelise, but a yardstick such as a better algorithm
     in one process. It is shown beside the strategies, never ranked among them."""
-    return harness.is_reference(vars(load(name)))
+    return describe(name).reference

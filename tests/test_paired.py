@@ -1,0 +1,148 @@
+"""Paired rounds: the speedup of a cell is the median of its rounds' ratios, with an interval
+that holds what it claims, taken in a random order that is recorded, and immune to a host
+that slows down halfway (the drift that unpaired medians from different jobs suffer)."""
+
+import multiprocessing
+import random
+import time
+
+import numpy as np
+import pytest
+from conftest import STRATEGIES
+from test_harness import run_script
+
+from mpbench import record, stats, timing
+from mpbench.job import Job
+
+
+def test_a_known_2x_with_noise_is_recovered_inside_its_interval():
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        baseline = 1.0 * rng.lognormal(0, 0.03, 12)
+        strategy = 0.5 * rng.lognormal(0, 0.03, 12)
+        speedup = stats.paired_speedup(list(baseline), list(strategy))
+        assert speedup.low <= speedup.value <= speedup.high
+        assert speedup.value == pytest.approx(2.0, rel=0.05)
+    # and the interval covers the truth about as often as it claims (>= 95 %, here 96.1 %)
+    covered = 0
+    for _ in range(2000):
+        speedup = stats.paired_speedup(list(rng.lognormal(0, 0.1, 20)),
+                                       list(0.5 * rng.lognormal(0, 0.1, 20)))
+        covered += speedup.low <= 2.0 <= speedup.high
+    assert covered / 2000 >= 0.94
+
+
+def test_pure_noise_gives_an_interval_that_covers_one():
+    rng = np.random.default_rng(11)
+    misses = 0
+    for _ in range(1000):
+        same = stats.paired_speedup(list(rng.lognormal(0, 0.05, 10)),
+                                    list(rng.lognormal(0, 0.05, 10)))
+        misses += not (same.low <= 1.0 <= same.high)
+    assert misses / 1000 <= 0.05  # the interval's promise: at most 5 % miss the truth
+
+
+def test_the_interval_uses_order_statistics_and_says_its_coverage():
+    assert stats.median_interval_ranks(5) == (0, 4, 1 - 2 / 2**5)  # too few for 95 %
+    assert stats.median_interval_ranks(6)[:2] == (0, 5)
+    assert stats.median_interval_ranks(10)[:2] == (1, 8)
+    assert stats.median_interval_ranks(20)[:2] == (5, 14)
+    for n in range(6, 60):
+        assert stats.median_interval_ranks(n)[2] >= 0.95
+    assert not stats.paired_speedup([1.0] * 5, [1.0] * 5).resolved  # 93.75 % < 95 %
+    assert stats.paired_speedup([1.0] * 6, [1.0] * 6).resolved
+    with pytest.raises(ValueError, match="as many baseline times as strategy times"):
+        stats.paired_speedup([1.0, 2.0], [1.0])
+
+
+class SleepingHost:
+    """Fake runs that sleep: the baseline `t1`, the strategy `tp`, times `slowdown` once
+    `slow_after` runs have been made (a host that turns 20 % slower halfway)."""
+
+    def __init__(self, t1: float, tp: float, slow_after: int, slowdown: float = 1.2):
+        self.t1, self.tp, self.slow_after, self.slowdown = t1, tp, slow_after, slowdown
+        self.runs: list[str] = []
+
+    def _run(self, side: str, seconds: float) -> int:
+        factor = self.slowdown if len(self.runs) >= self.slow_after else 1.0
+        self.runs.append(side)
+        time.sleep(seconds * factor)
+        return 4  # pi(10): the answer the harness checks
+
+    def baseline(self, job):
+        return self._run("baseline", self.t1)
+
+    def strategy(self, job):
+        return self._run("strategy", self.tp)
+
+
+def _job():
+    return Job("primes", 10, 1, "none", [range(2, 11)], multiprocessing.get_context("fork"),
+               sample_memory=False)
+
+
+def _measure(host, rounds, seed=3):
+    plan = timing.RoundsPlan(min_rounds=rounds, max_rounds=rounds, budget_s=3600)
+    return timing.measure(host.baseline, host.strategy, _job, _job, 4, plan,
+                          rng=random.Random(seed))
+
+
+def test_a_host_that_slows_halfway_moves_unpaired_medians_but_not_the_paired_speedup():
+    rounds = 12
+    host = SleepingHost(t1=0.04, tp=0.02, slow_after=rounds)  # runs 13 on: 20 % slower
+    result = _measure(host, rounds)
+    paired = stats.paired_speedup(result.baseline_s, result.repeats_s)
+    assert paired.value == pytest.approx(2.0, rel=0.03)
+    assert paired.low <= 2.0 <= paired.high * 1.01
+    # the old way: T1 from one job (before the slowdown), TP from another (after it)
+    early_t1 = np.median(result.baseline_s[: rounds // 2])
+    late_tp = np.median(result.repeats_s[rounds // 2:])
+    assert early_t1 / late_tp == pytest.approx(2.0 / 1.2, rel=0.03)
+
+
+def test_the_round_order_is_random_recorded_and_followed():
+    host = SleepingHost(t1=0.001, tp=0.001, slow_after=10**6)
+    result = _measure(host, 16, seed=5)
+    first = result.strategy_first
+    assert len(first) == 16 and 0 < sum(first) < 16  # both orders occur
+    done = [host.runs[2 * i] == "strategy" for i in range(16)]
+    assert done == first  # the order recorded is the order run
+    seeded = random.Random(5)
+    assert first == [seeded.random() < 0.5 for _ in range(16)]  # drawn from the seed
+    assert _measure(SleepingHost(0.001, 0.001, 10**6), 16, seed=6).strategy_first != first
+
+
+def test_rounds_stop_when_the_interval_is_narrow_or_the_budget_is_spent():
+    steady = SleepingHost(t1=0.02, tp=0.01, slow_after=10**6)
+    plan = timing.RoundsPlan(min_rounds=6, max_rounds=30, target=0.05, budget_s=3600)
+    result = timing.measure(steady.baseline, steady.strategy, _job, _job, 4, plan)
+    assert (len(result.repeats_s), result.stop) == (6, "interval narrow")
+
+    class Noisy(SleepingHost):
+        def strategy(self, job):  # every other strategy run 50 % slower: a wide interval
+            return self._run("strategy", self.tp * (1.5 if len(self.runs) % 4 < 2 else 1.0))
+
+    plan = timing.RoundsPlan(min_rounds=6, max_rounds=9, target=0.05, budget_s=3600)
+    result = timing.measure(Noisy(0.01, 0.01, 10**6).baseline, Noisy(0.01, 0.01, 10**6).strategy,
+                            _job, _job, 4, plan)
+    assert (len(result.repeats_s), result.stop) == (9, "most rounds")
+    plan = timing.RoundsPlan(min_rounds=6, max_rounds=100, target=0.0001, budget_s=0.1)
+    result = timing.measure(steady.baseline, steady.strategy, _job, _job, 4, plan)
+    assert result.stop == "time budget" and len(result.repeats_s) < 100
+
+
+def test_a_real_cell_records_its_paired_rounds(tmp_path, python):
+    output = tmp_path / "cell.json"
+    done = run_script(python, STRATEGIES / "pool_map.py", "--n", 20000, "--processes", 2,
+                      "--min-rounds", 8, "--max-rounds", 8, "--output", output)
+    assert done.returncode == 0, done.stderr
+    cell = record.read(output)
+    assert cell["baseline"] == "single" and cell["answer"] == 2262  # pi(20000)
+    assert len(cell["baseline_s"]) == len(cell["repeats_s"]) == len(cell["strategy_first"]) == 8
+    assert cell["rounds"]["stop"] in ("interval narrow", "most rounds")
+    # memory and phases belong to the strategy's runs, one per round
+    assert len(cell["memory"]["repeats"]) == len(cell["phases_s"]["compute"]) == 8
+    assert cell["data_path"] == "copies"
+    spent = cell["overhead_s"]
+    assert spent["rounds"] >= sum(cell["baseline_s"]) + sum(cell["repeats_s"])
+    assert spent["supervisor_total"] >= spent["rounds"] + spent["priming"]

@@ -1,0 +1,157 @@
+"""One cell, measured in this process: the input, the reference answer, the priming runs,
+the memory baseline, the paired rounds, and the record they make.
+
+The supervisor (mpbench.supervisor) runs this in the measured process and adds the memory
+it sampled from outside; mpbench.cli decides which of the two this process is.
+"""
+
+import contextlib
+import multiprocessing
+import os
+import random
+import secrets
+import sys
+import tempfile
+import time
+
+from mpbench import metadata, processes, record
+from mpbench.environ import RUN_ID, SCRATCH, new_run_id
+from mpbench.job import Job
+from mpbench.split import SINGLE, split_work
+from mpbench.strategy import Strategy, load_baseline
+from mpbench.timing import RoundsPlan, checked_run, hold_empty_pool, measure, prepare
+from mpbench.workloads import WORKLOADS, input_path
+
+# Before any warmup, one untimed run of the baseline and of the strategy on
+# N = min(N, PRIMING_N): it imports every module they use and starts multiprocessing's
+# helpers, so that no timed run pays a cold start (10-40 ms here), at a cost of
+# milliseconds, not a full run.
+PRIMING_N = 1000
+
+
+def cell_fields(strategy: Strategy, workload: str, n: int, processes_: int, split: str,
+                start_method: str | None) -> dict:
+    """What names a cell in its record, measured or skipped, and what readers need to know
+    of its strategy (so that they never import strategy code)."""
+    return {
+        "schema_version": record.SCHEMA_VERSION,
+        "workload": workload,
+        "strategy": strategy.name,
+        "reference": strategy.reference,
+        "data_path": strategy.data_path,
+        "split": split,
+        "n": n,
+        "processes": processes_,
+        "start_method": start_method,
+        "payload_bytes": WORKLOADS[workload].payload(n),
+    }
+
+
+def skipped_cell(strategy: Strategy, workload: str, n: int, processes_: int, split: str,
+                 start_method: str | None, size_limit: int) -> dict:
+    """The record of a cell above the strategy's size limit: nothing is run."""
+    return {
+        **cell_fields(strategy, workload, n, processes_, split, start_method),
+        "skipped": f"above the limit: n = {n} > size limit {size_limit} for {strategy.name} "
+                   f"on {workload} (config key size_limits)",
+        "size_limit": size_limit,
+        "started_at": metadata.now_iso(),
+        "environment": metadata.collect(),
+    }
+
+
+def run_cell(strategy: Strategy, workload: str, n: int, processes_: int, split: str,
+             warmups: int, plan: RoundsPlan, timeout_s: float, start_method: str | None,
+             cpu_pinned: list[int] | None = None) -> dict:
+    """Measure one cell and return its record (without "memory", which the supervisor adds
+    from the "windows": the memory baseline's and each strategy run's [start, end]).
+
+    The cell has passed Strategy.check_cell and resolve_start_method (mpbench.cli does both
+    before it starts anything). Its files go to $MPBENCH_SCRATCH (else a temporary folder)
+    and its segments are named after $MPBENCH_RUN_ID (else a new run id); the supervisor
+    sets both.
+    """
+    with contextlib.ExitStack() as stack:
+        scratch = os.environ.get(SCRATCH) or stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="mpbench-"))
+        run_id = os.environ.get(RUN_ID) or new_run_id()
+        try:
+            return _run_cell(strategy, workload, n, processes_, split, warmups, plan,
+                             timeout_s, start_method, cpu_pinned, scratch, run_id)
+        except BaseException:
+            processes.kill_descendants()
+            processes.remove_segments(run_id, scratch)
+            raise
+
+
+def _run_cell(strategy, workload, n, processes_, split, warmups, plan, timeout_s,
+              start_method, cpu_pinned, scratch, run_id) -> dict:
+    clock = {"entered": time.perf_counter()}
+    started_s = processes.age_s()  # this interpreter's start and imports, before the cell
+    spec = WORKLOADS[workload]
+    context = multiprocessing.get_context(start_method)
+    baseline = load_baseline()
+    priming_n = min(n, PRIMING_N)
+    sizes = sorted({priming_n, n})
+    paths = {size: input_path(workload, size, scratch) for size in sizes}
+
+    def job_maker(size: int, workers: int, how: str, sample_memory: bool):
+        pieces = split_work(size, workers, how, spec.domain(size))
+        return lambda: Job(workload, size, workers, how, pieces, context, paths[size],
+                           scratch, run_id, sample_memory)
+
+    expected = prepare(workload, paths)
+    clock["prepare"] = time.perf_counter()
+    environment = metadata.collect()
+    settle_s = metadata.wait_for_quiet()
+    clock["settle"] = time.perf_counter()
+    load_before, started_at = metadata.load_average(), metadata.now_iso()
+    activity = metadata.Activity.now()
+    run, baseline_run = strategy.runs[workload], baseline.runs[workload]
+    checked_run(baseline_run, job_maker(priming_n, 1, SINGLE, False)(),
+                expected[priming_n], "priming run (baseline)")
+    checked_run(run, job_maker(priming_n, processes_, split, True)(), expected[priming_n],
+                "priming run")
+    clock["priming"] = time.perf_counter()
+    memory_baseline = hold_empty_pool(
+        context, processes_ if strategy.starts_processes else 0, workload)
+    clock["memory_baseline"] = time.perf_counter()
+    seed = secrets.randbits(32)
+    result = measure(baseline_run, run, job_maker(n, 1, SINGLE, False),
+                     job_maker(n, processes_, split, True), expected[n], plan, warmups,
+                     random.Random(seed))
+    clock["rounds"] = time.perf_counter()
+    background = {**metadata.Activity.now().since(activity), "settle_s": settle_s}
+    load_after = metadata.load_average()
+    warning = metadata.busy_warning(background, load_before, load_after)
+    if warning:
+        print(f"mpbench: warning: {warning}", file=sys.stderr, flush=True)
+    steps = ("entered", "prepare", "settle", "priming", "memory_baseline", "rounds")
+    return {
+        **cell_fields(strategy, workload, n, processes_, split, start_method),
+        "pieces": len(split_work(n, processes_, split, spec.domain(n))),
+        "priming_n": priming_n,
+        "answer": result.answer,
+        "expected": expected[n],
+        "correct": True,
+        "baseline": baseline.name,
+        "warmups_s": result.warmups_s,
+        "repeats_s": result.repeats_s,
+        "baseline_s": result.baseline_s,
+        "strategy_first": result.strategy_first,
+        "rounds": {"min": plan.min_rounds, "max": plan.max_rounds, "target": plan.target,
+                   "budget_s": plan.budget_s, "stop": result.stop, "seed": seed},
+        "phases_s": result.phases_s,
+        # where the measured process's time went between its start and the record
+        "overhead_s": {"start": round(started_s, 6),
+                       **{b: round(clock[b] - clock[a], 6) for a, b in zip(steps, steps[1:])}},
+        "windows": {"baseline": memory_baseline, "repeats": result.windows},
+        "timeout_s": timeout_s,
+        "started_at": started_at,
+        "finished_at": metadata.now_iso(),
+        "load_before": load_before,
+        "load_after": load_after,
+        "background": background,
+        "cpu_pinned": cpu_pinned,
+        "environment": environment,
+    }

@@ -1,0 +1,20 @@
+"""What the supervisor tells the measured process, through its environment.
+
+The supervisor (mpbench.supervisor) starts the measured process with these variables set;
+the measured process (mpbench.cell, mpbench.job) reads them. Both sides import the names
+from here, so neither imports the other.
+"""
+
+import os
+import secrets
+
+SUPERVISED = "MPBENCH_SUPERVISED"  # "1": this process is the measured one
+RUN_ID = "MPBENCH_RUN_ID"  # prefix of every shared memory segment and file the cell makes
+SCRATCH = "MPBENCH_SCRATCH"  # folder for the cell's input file and file-backed data
+RAW_RECORD = "MPBENCH_RAW_RECORD"  # where the measured process leaves its record
+SAMPLER = "MPBENCH_SAMPLER"  # "requests,replies": file descriptors to ask for a memory sample
+
+
+def new_run_id() -> str:
+    """A prefix no other run on this machine uses: two runs never collide in /dev/shm."""
+    return f"mpbench-{os.getpid()}-{secrets.token_hex(4)}"

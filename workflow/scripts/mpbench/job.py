@@ -1,0 +1,234 @@
+"""What a strategy is given: the Job of one run, and the helpers that start its workers.
+
+This is the module strategy scripts and their workers import, so it stays small: the
+parent's timing loop (mpbench.timing), the record and the supervisor live elsewhere, and
+spawned or forkserver workers never import them. A strategy script::
+
+    from mpbench.job import Job
+
+    SPLITS = ("static", "dynamic")
+
+    def primes(job: Job) -> int: ...
+
+    if __name__ == "__main__":
+        from mpbench.cli import main  # only the measured process imports the command line
+
+        sys.exit(main(__doc__, globals()))
+"""
+
+import contextlib
+import importlib
+import itertools
+import multiprocessing
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from mpbench.environ import SAMPLER, new_run_id
+from mpbench.workloads import WORKLOADS
+
+READY_POLL_S = 0.05  # how often a parent waiting for its workers to start checks on them
+_names = itertools.count()  # makes segment names unique within a process
+
+
+@dataclass
+class Job:
+    """What one run of a strategy is asked to do, and where it marks its phases.
+
+    `pieces` are ranges of the workload's domain (numbers to test for primes, indexes of
+    the array); `input_path` is the array workload's input file.
+    """
+
+    workload: str
+    n: int
+    processes: int
+    split: str
+    pieces: list[range]
+    context: multiprocessing.context.BaseContext
+    input_path: str | None = None
+    scratch: str = field(default_factory=tempfile.gettempdir)
+    run_id: str = field(default_factory=new_run_id)
+    sample_memory: bool = True  # ask the supervisor for a sample at the end of compute
+    marks: dict[str, float] = field(default_factory=dict)
+    paused_s: float = 0.0  # time the clock stood still while a memory sample was taken
+    _cleanups: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+
+    def lap(self, phase: str) -> None:
+        """Mark the end of `phase` ('setup', 'startup' or 'compute'); teardown is what
+        follows. A strategy that places no data marks no setup (it counts as 0).
+
+        At the end of compute, when all of the run's data still exists, the supervisor
+        takes a memory sample while the clock stands still (see mpbench.memory).
+        """
+        self.marks[phase] = time.perf_counter()
+        if phase == "compute" and self.sample_memory:
+            self.paused_s += sample_memory_now()
+
+    def read_input(self, out=None):
+        """The array workload's input: read into `out` (any writable float64 buffer of N
+        elements, e.g. a view of shared memory), or into a new numpy array."""
+        import numpy as np
+
+        from mpbench.array import read_into
+
+        out = np.empty(self.n) if out is None else np.frombuffer(out, dtype=np.float64)
+        if len(out) != self.n:
+            raise ValueError(f"input buffer holds {len(out)} float64s, the input {self.n}")
+        return read_into(self.input_path, out)
+
+    def segment_name(self, tag: str) -> str:
+        """A name for a shared memory segment (or a file in `scratch`) that no other run
+        uses and that the harness finds if it is left behind."""
+        return f"{self.run_id}-{tag}-{next(_names)}"
+
+    def scratch_file(self, tag: str) -> Path:
+        """A path in the cell's scratch folder for file-backed data, named like a segment."""
+        return Path(self.scratch) / self.segment_name(tag)
+
+    def defer(self, callback: Callable, *args) -> None:
+        """Call `callback(*args)` once the run's result has been checked, or on an error.
+
+        For what must outlive the strategy call: the shared memory that holds the output the
+        strategy returns. Deferred calls run after the clock stops, last registered first.
+        """
+        self._cleanups.callback(callback, *args)
+
+    def release(self) -> None:
+        """Run the deferred clean-ups (the harness calls this)."""
+        self._cleanups.close()
+
+    def ready_signal(self):
+        """A semaphore each worker releases once it runs (see `signal_ready`)."""
+        return self.context.Semaphore(0)
+
+    def started(self, ready, workers: int, failed: Callable[[], str | None] = lambda: None) -> None:
+        """Wait until `workers` workers have signalled `ready`, then mark the end of start-up.
+
+        Start-up ends when every worker is running, not when the parent's call returns:
+        Pool() and Process.start() return before a spawned child has even imported its
+        modules, and that cost would otherwise be counted as compute. `failed` says why
+        waiting is pointless (a worker died), or None; the cell's timeout bounds the rest.
+        """
+        signalled = 0
+        while signalled < workers:
+            if ready.acquire(timeout=READY_POLL_S):
+                signalled += 1
+            elif (reason := failed()) is not None:
+                raise RuntimeError(f"a worker failed to start: {reason}")
+        self.lap("startup")
+
+    @contextlib.contextmanager
+    def running(self, workers: list, ready):
+        """Run `workers` (Process objects, not started, each calling signal_ready(ready)).
+
+        Starts them and waits until each runs (the end of start-up); on an error terminates
+        them; in any case joins them before leaving, so no worker outlives the run.
+        """
+        try:
+            for worker in workers:
+                worker.start()
+            self.started(ready, len(workers), lambda: failures(workers))
+            yield
+        except BaseException:
+            for worker in workers:
+                if worker.is_alive():
+                    worker.terminate()
+            raise
+        finally:
+            for worker in workers:
+                if worker.pid is not None:
+                    worker.join()
+
+    @contextlib.contextmanager
+    def pool(self, initializer: Callable | None = None, initargs: tuple = ()):
+        """A multiprocessing.Pool of `processes` workers with an honest lifecycle.
+
+        Shared objects reach the workers through `initializer(*initargs)`, which runs once
+        in each worker as it starts: the portable way (under spawn and forkserver, globals
+        set in the parent are not seen by the children).
+
+        Start-up ends once every worker is running, compute ends when the body is done;
+        teardown is close() and join(), so the workers' exit is paid inside the timed run.
+        On an error the pool is terminated instead, so no worker outlives the run.
+        """
+        ready = self.ready_signal()
+        pool = self.context.Pool(
+            self.processes, ready_after, (ready, initializer, initargs, self.workload)
+        )
+        try:
+            self.started(ready, self.processes)
+            yield pool
+            self.lap("compute")
+            pool.close()
+        except BaseException:
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
+
+    @contextlib.contextmanager
+    def executor(self, initializer: Callable | None = None, initargs: tuple = ()):
+        """A concurrent.futures.ProcessPoolExecutor of `processes` workers, phases marked
+        like `pool`. Its workers start on demand as tasks arrive (under spawn and
+        forkserver); one no-op task per worker starts them all before compute begins."""
+        from concurrent.futures import ProcessPoolExecutor
+
+        ready = self.ready_signal()
+        executor = ProcessPoolExecutor(
+            self.processes, self.context, ready_after, (ready, initializer, initargs, self.workload)
+        )
+        try:
+            for _ in range(self.processes):
+                executor.submit(_nothing)
+            self.started(ready, self.processes)
+            yield executor
+            self.lap("compute")
+        except BaseException:
+            executor.shutdown(wait=True, cancel_futures=True)
+            raise
+        executor.shutdown(wait=True)
+
+
+def sample_memory_now() -> float:
+    """Ask the supervisor for a memory sample and wait for it; return the seconds waited
+    (0 when not supervised)."""
+    channel = os.environ.get(SAMPLER)
+    if not channel:
+        return 0.0
+    requests, replies = map(int, channel.split(","))
+    started = time.perf_counter()
+    os.write(requests, b"s")
+    if not os.read(replies, 1):
+        raise RuntimeError("the supervisor's memory sampler is gone")
+    return time.perf_counter() - started
+
+
+def failures(workers: list) -> str | None:
+    """Which of these Process objects exited with an error, or None."""
+    failed = [w for w in workers if w.exitcode not in (None, 0)]
+    return ", ".join(f"pid {w.pid}: exit {w.exitcode}" for w in failed) or None
+
+
+def signal_ready(ready, workload: str | None = None) -> None:
+    """In a worker: import what `workload`'s tasks need, then tell the parent this worker
+    is running (Job.started waits for it)."""
+    if workload is not None:
+        for module in WORKLOADS[workload].worker_modules:
+            importlib.import_module(module)
+    ready.release()
+
+
+def ready_after(
+    ready, initializer: Callable | None, initargs: tuple, workload: str | None = None
+) -> None:
+    """A worker's initializer: the strategy's own, then `signal_ready`."""
+    if initializer is not None:
+        initializer(*initargs)
+    signal_ready(ready, workload)
+
+
+def _nothing() -> None:
+    pass

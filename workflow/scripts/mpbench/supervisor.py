@@ -1,0 +1,68 @@
+"""The supervisor: runs the measured process in a process group of its own, samples the
+memory of its process tree from outside, and writes the record when the cell succeeded.
+
+Whatever happens to the measured process, no process, shared memory segment or file of the
+cell survives (the group is killed, segments named after the run id are unlinked, the
+scratch folder is removed), and no record is written unless the cell succeeded.
+"""
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from mpbench import memory, processes, record
+from mpbench.environ import RAW_RECORD, RUN_ID, SAMPLER, SCRATCH, SUPERVISED, new_run_id
+
+EXIT_FAILED, EXIT_WRONG_ANSWER, EXIT_TIMEOUT = 1, 3, 124  # 2: bad arguments (argparse)
+
+
+def supervise(script: str, argv: list[str], timeout_s: float, cell_name: str,
+              output: Path | None) -> int:
+    """Run `script argv` as the measured process; return the exit status for the cell."""
+    run_id = new_run_id()
+    with tempfile.TemporaryDirectory(prefix=f"{run_id}-") as scratch:
+        raw = Path(scratch) / "record.json"
+        environment = {**os.environ, SUPERVISED: "1", RUN_ID: run_id, SCRATCH: scratch,
+                       RAW_RECORD: str(raw)}
+        sampler = memory.TreeSampler()
+        requests, asks = os.pipe()  # the measured process asks for a sample ...
+        answers, replies = os.pipe()  # ... and waits for the answer
+        environment[SAMPLER] = f"{asks},{answers}"
+
+        def watch(child, deadline):
+            os.close(asks)
+            os.close(answers)
+            return sampler.watch(child, deadline, requests, replies)
+
+        try:
+            code = processes.run_in_own_group([sys.executable, script, *argv], environment,
+                                              timeout_s, watch, pass_fds=(asks, answers))
+        finally:
+            for descriptor in (requests, replies):
+                os.close(descriptor)
+        left = processes.remove_segments(run_id, scratch)
+        if left:
+            print(f"mpbench: {cell_name}: removed what the cell left behind: {', '.join(left)}",
+                  file=sys.stderr, flush=True)
+        if code is None:
+            print(f"mpbench: {cell_name}: cell timed out after {timeout_s:g} s; process tree "
+                  "killed, no record written", file=sys.stderr, flush=True)
+            return EXIT_TIMEOUT
+        if code != 0:
+            return code if code > 0 else EXIT_FAILED
+        cell = json.loads(raw.read_text(encoding="utf-8"))
+    cell["memory"] = sampler.summary(cell.pop("windows"), cell["payload_bytes"])
+    # the whole job: this interpreter's start, the measured process, the sampling
+    cell["overhead_s"]["supervisor_total"] = round(processes.age_s(), 6)
+    emit(cell, output)
+    return 0
+
+
+def emit(cell: dict, output: Path | None) -> None:
+    """Validate the record, then write it atomically to `output` (or print it)."""
+    if output is None:
+        print(json.dumps(record.validate(cell), indent=2, sort_keys=True))
+    else:
+        record.write(cell, output)
