@@ -9,7 +9,7 @@ import types
 import pytest
 import yaml
 from conftest import ROOT
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from mpbench.experiment import registry
@@ -126,6 +126,66 @@ def test_cell_options():
     wildcards = types.SimpleNamespace(**{**cell, "strategy": "single", "start_method": "none"})
     assert experiment.cell_options(wildcards) == "--cpu-affinity 0"  # Snakemake's wildcards
     assert load(TINY).cell_options(wildcards) == ""
+
+
+def test_issue_11_default_start_methods_fit_any_experiment():
+    # the default start_methods restrict spawn and forkserver to P = 2 and N = 10^4, 3 * 10^5:
+    # none of these is in this experiment, so they are dropped (with a note), not an error
+    experiment = load(ISSUE_11)
+    assert list(experiment.start_methods) == ["fork"]
+    assert cell_ids(experiment) == [
+        "primes/single/none/none/n5000-p1",
+        *(f"primes/{s}/fork/{split}/n5000-p{p}" for s in ("pool_map", "process_pool_executor")
+          for split, p in (("static", 1), ("static", 3), ("dynamic", 3))),
+    ]
+    assert len(experiment.notes) == 2
+    assert experiment.notes[0].startswith("config key 'start_methods[1]' (default): spawn ")
+
+
+def test_a_default_restriction_keeps_what_the_experiment_has():
+    experiment = load({"workloads": [{"name": "primes", "n": [10000, 20000]}]})
+    assert experiment.start_methods["spawn"].n == (10000,)  # 300000 dropped
+    assert experiment.start_methods["spawn"].processes == (2,)
+    assert experiment.notes[0] == ("config key 'start_methods[1].n' (default): 300000 not in the "
+                                   "experiment, dropped; spawn runs at n 10000 only")
+
+
+def test_a_default_with_no_method_of_this_platform_falls_back_to_its_default(monkeypatch):
+    monkeypatch.setattr("multiprocessing.get_all_start_methods", lambda: ["spawn"])
+    experiment = load(ISSUE_11)  # fork and forkserver missing, spawn restricted to P = 2
+    assert experiment.start_methods == {"spawn": experiment.start_methods["spawn"]}
+    assert experiment.start_methods["spawn"].covers(5000, 3)  # everywhere
+    assert experiment.notes[-1] == ("config key 'start_methods' (default): none of its start "
+                                    "methods fits the experiment; spawn, this platform's "
+                                    "default, runs everywhere")
+
+
+def test_a_default_workload_runs_only_the_strategies_the_user_chose():
+    experiment = load({"strategies": ["single", "pool_map", "numpy_sieve"]})
+    assert experiment.workloads["primes"].strategies == ("single", "pool_map", "numpy_sieve")
+    assert experiment.workloads["array"].strategies == ("single", "pool_map")
+    assert experiment.notes == ("config key 'workloads[1].strategies' (default): threads, "
+                                "process_queue, pipe, manager, sharedctypes_array, shared_numpy, "
+                                "shared_memory, mmap_anonymous, mmap_file not in 'strategies', "
+                                "not run on 'array'",)
+
+
+def test_what_config_yaml_sets_is_a_default_under_a_users_config_file():
+    # snakemake --configfile mine.yaml merges mine.yaml over config/config.yaml: its
+    # start_methods are not the user's, and must fit the user's experiment as a default does
+    merged = {**shipped("config"), **ISSUE_11}
+    assert list(load(merged, given=ISSUE_11).start_methods) == ["fork"]
+    with pytest.raises(ConfigError, match=r"^config key 'start_methods\[1\]\.processes': 2 not"):
+        load(merged)  # the user wrote them all
+
+
+def test_a_users_restriction_outside_the_experiment_stays_an_error():
+    mine = {**ISSUE_11, "start_methods": ["fork", {"method": "spawn", "n": [5000, 7]}]}
+    for config, given in ((mine, None), ({**shipped("config"), **mine}, mine)):
+        with pytest.raises(ConfigError) as error:
+            load(config, given=given)
+        assert str(error.value) == ("config key 'start_methods[1].n': 7 not in the experiment; "
+                                    "allowed: 5000")
 
 
 NAMES = ", ".join(registry.names())
@@ -379,3 +439,24 @@ def test_any_config_loads_or_is_refused_in_one_line_naming_a_key(config):
     else:
         check_cells(experiment)
     assert config == before or config != config  # unchanged (nan is not equal to itself)
+
+
+@settings(max_examples=200, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(NEAR_VALID, st.data())
+def test_every_default_fits_the_other_keys(config, data):
+    """Leaving a key out of a config that loads (so that the schema's default, or
+    config/config.yaml's value under a user's config file, is used) never makes that key wrong:
+    the config still loads, or fails on a restriction the user wrote in another key."""
+    try:
+        load(config)
+    except ConfigError:
+        assume(False)
+    left_out = data.draw(st.sampled_from(TOP_LEVEL_KEYS))
+    rest = {k: v for k, v in config.items() if k != left_out}
+    for attempt in (lambda: load(rest), lambda: load({**shipped("config"), **rest}, given=rest)):
+        try:
+            check_cells(attempt())
+        except ConfigError as error:
+            named = re.match(r"config key '([a-z_]+)", str(error))
+            assert named and named.group(1) != left_out and named.group(1) in rest, str(error)

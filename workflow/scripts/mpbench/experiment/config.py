@@ -188,21 +188,40 @@ class Experiment:
         return " ".join(options)
 
 
-def load(config) -> Experiment:
+def load(config, given=None) -> Experiment:
     """The experiment a config asks for, or ConfigError naming the first wrong key.
 
     `config` is not changed: the defaults are filled into a copy (Experiment.config).
+
+    Defaults fit any experiment. A key the config lacks takes the schema's default, and so
+    does every key outside `given`, the top-level keys the user wrote, when it is passed
+    (Snakemake merges the user's config files over the workflow's own config/config.yaml, so
+    a key the user did not write there comes from that file, a default too). Where the
+    user's own restriction naming what the experiment lacks is an error, a default's is
+    dropped, with a note (Experiment.notes): a start method's P or N outside the experiment
+    (a method left with none is not measured; with no method left, the platform's default
+    runs), a start method this platform lacks, a workload's strategy that is not in the
+    `strategies` the user chose.
     """
     config = copy.deepcopy(config)
+    written = set(config) if isinstance(config, dict) else set()
+    if given is not None:
+        written &= set(given)
     error = next(_validator().iter_errors(config), None)
     if error is not None:
         raise ConfigError(config_error(error))
+    defaults = set(config) - written
     if not math.isfinite(config["timeout_s"]):
         raise ConfigError(f"{key('timeout_s')}: {config['timeout_s']} is not a finite number")
-    workloads = workload_grid(config["workloads"], config["strategies"])
+    notes = []
+    workloads = workload_grid(
+        config["workloads"], config["strategies"], "workloads" in defaults, notes
+    )
     check_size_limits(config["size_limits"])
     sizes = {n for w in workloads.values() for n in w.sizes}
-    start_methods = start_method_grid(config["start_methods"], config["processes"], sizes)
+    start_methods = start_method_grid(
+        config["start_methods"], config["processes"], sizes, "start_methods" in defaults, notes
+    )
     cpus = tuple(config.get("cpu_affinity", ()))
     check_cpu_affinity(cpus)
     return Experiment(
@@ -212,12 +231,16 @@ def load(config) -> Experiment:
         size_limits=config["size_limits"],
         cpu_affinity=cpus,
         config=config,
+        notes=tuple(notes),
     )
 
 
-def workload_grid(entries: list[dict], strategies: list[str]) -> dict[str, Workload]:
+def workload_grid(
+    entries: list[dict], strategies: list[str], default: bool = False, notes: list | None = None
+) -> dict[str, Workload]:
     """The config's workloads, checked against what the schema cannot know: each workload
-    named once, strategies that exist and run it, and the baseline among them."""
+    named once, strategies that exist and run it, and the baseline among them. A default
+    workload's own list of strategies keeps only those of `strategies`."""
     known = registry.names()
     unknown = [name for name in strategies if name not in known]
     if unknown:
@@ -239,6 +262,14 @@ def workload_grid(entries: list[dict], strategies: list[str]) -> dict[str, Workl
                     f"workload {workload!r}; allowed: {', '.join(runs)}"
                 )
             chosen, where = entry["strategies"], key(here + ".strategies")
+            if default:
+                chosen, where = [s for s in chosen if s in strategies], key("strategies")
+                left_out = [s for s in entry["strategies"] if s not in chosen]
+                if left_out:
+                    notes.append(
+                        f"{key(here + '.strategies')} (default): {', '.join(left_out)} not in "
+                        f"'strategies', not run on {workload!r}"
+                    )
         else:
             chosen, where = [s for s in strategies if s in runs], key("strategies")
         if registry.BASELINE not in chosen:
@@ -265,32 +296,70 @@ def check_size_limits(limits: dict[str, dict[str, int]]) -> None:
                 )
 
 
-def start_method_grid(entries: list, processes: list[int], sizes: set[int]) -> dict:
+def start_method_grid(
+    entries: list,
+    processes: list[int],
+    sizes: set[int],
+    default: bool = False,
+    notes: list | None = None,
+) -> dict[str, StartMethod]:
     """{method: StartMethod} from the config's start_methods, checked against what the schema
     cannot know: this platform's methods, no method twice, and restrictions that name process
-    counts and sizes the experiment has."""
+    counts and sizes the experiment has (in a default, those that do not are dropped)."""
     available = multiprocessing.get_all_start_methods()
-    grid = {}
+    grid, seen = {}, set()
     for index, entry in enumerate(entries):
         entry = {"method": entry} if isinstance(entry, str) else entry
         method, here = entry["method"], f"start_methods[{index}]"
+        if method in seen:
+            raise ConfigError(f"{key(here)}: start method {method!r} is listed twice")
+        seen.add(method)
         if method not in available:
+            if default:
+                notes.append(
+                    f"{key(here)} (default): start method {method!r} is not available on "
+                    f"this platform, not measured"
+                )
+                continue
             raise ConfigError(
                 f"{key(here)}: start method {method!r} is not available on this "
                 f"platform; allowed: {', '.join(available)}"
             )
-        if method in grid:
-            raise ConfigError(f"{key(here)}: start method {method!r} is listed twice")
+        restriction = {}
         for name, allowed in (("processes", processes), ("n", sizes)):
-            unknown = sorted(set(entry.get(name, ())) - set(allowed))
-            if unknown:
+            if name not in entry:
+                continue
+            outside = sorted(set(entry[name]) - set(allowed))
+            restriction[name] = tuple(v for v in entry[name] if v in allowed)
+            if not outside:
+                continue
+            if not default:
                 raise ConfigError(
                     f"{key(f'{here}.{name}')}: "
-                    f"{', '.join(map(str, unknown))} not in the experiment; "
+                    f"{', '.join(map(str, outside))} not in the experiment; "
                     f"allowed: {', '.join(map(str, sorted(allowed)))}"
                 )
-        restriction = {name: tuple(entry[name]) for name in ("processes", "n") if name in entry}
-        grid[method] = StartMethod(method, **restriction)
+            if not restriction[name]:
+                notes.append(
+                    f"{key(here)} (default): {method} is not measured: it is restricted to "
+                    f"{name} {', '.join(map(str, outside))}, none of them in the experiment "
+                    f"({name}: {', '.join(map(str, sorted(allowed)))})"
+                )
+                break
+            notes.append(
+                f"{key(f'{here}.{name}')} (default): {', '.join(map(str, outside))} not in "
+                f"the experiment, dropped; {method} runs at {name} "
+                f"{', '.join(map(str, restriction[name]))} only"
+            )
+        else:
+            grid[method] = StartMethod(method, **restriction)
+    if not grid:  # a default none of whose methods fits
+        method = available[0]  # the platform's default
+        notes.append(
+            f"{key('start_methods')} (default): none of its start methods fits the "
+            f"experiment; {method}, this platform's default, runs everywhere"
+        )
+        grid[method] = StartMethod(method)
     return grid
 
 
