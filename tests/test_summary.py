@@ -137,7 +137,7 @@ def test_a_cell_measured_on_a_busy_machine_is_flagged_and_listed():
     assert busy["flag_reason"] == "busy machine: 0.80 other cores, 0.0% stolen"
     assert not cells.loc[("single", "none", 1), "flagged"]  # CV 5 %, quiet machine
     listed = summary.flagged_html(cells.reset_index())
-    assert "2 of 4 cells are flagged" in listed  # the busy one and the noisy static one
+    assert "Flagged: 2 of 4 cells" in listed  # the busy one and the noisy static one
     assert "busy machine: 0.80 other cores" in listed and "CV 20.4 % &gt; 10%" in listed
 
 
@@ -156,6 +156,30 @@ def test_a_reference_row_has_a_speedup_but_no_parallel_efficiency():
     cells = summary.cells_table([*copy.deepcopy(RECORDS), sieve]).set_index("strategy")
     assert cells.loc["numpy_sieve", "speedup"] == pytest.approx(400.0)
     assert math.isnan(cells.loc["numpy_sieve", "efficiency"])
+
+
+def test_an_interval_beyond_the_ideal_is_implausible_and_listed():
+    rounds = 8
+    records = [
+        # P = 2 on 2 cores, every round 2.5x: above the ideal 2
+        make_record("pool_map", "dynamic", 100, 2, [1.6] * rounds),
+        # a process strategy at P = 1 faster than single in every round
+        make_record("pool_map", "static", 100, 1, [3.0] * rounds),
+        # the same speedup from a reference row (a better algorithm) is no contradiction
+        {**make_record("numpy_sieve", "none", 100, 1, [0.1] * rounds), "reference": True,
+         "start_method": None},
+        # 1.9x on 2 cores whose interval reaches 2.2: plausible
+        make_record("pool_map", "dynamic", 100, 4, [2.0] * rounds,
+                    baseline=[3.6, 3.7, 3.8, 3.8, 3.8, 3.9, 4.4, 4.4]),
+    ]
+    cells = summary.cells_table(records).set_index(["strategy", "split", "processes"])
+    assert cells.loc[("pool_map", "dynamic", 2), "implausible"]
+    assert cells.loc[("pool_map", "static", 1), "implausible"]
+    assert not cells.loc[("numpy_sieve", "none", 1), "implausible"]
+    assert not cells.loc[("pool_map", "dynamic", 4), "implausible"]
+    listed = summary.flagged_html(cells.reset_index())
+    assert "Implausible: 2 of 4 cells" in listed
+    assert "IMPLAUSIBLE" in summary.markdown_table(cells.reset_index())
 
 
 def test_html_table_marks_flagged_rows():

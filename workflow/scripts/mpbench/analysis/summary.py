@@ -183,8 +183,21 @@ def cells_table(records: list[dict]) -> pd.DataFrame:
     ]
     # a reference row (a better algorithm) has a speedup over single, but no parallel efficiency
     cells.loc[cells["reference"], ["efficiency", "karp_flatt"]] = np.nan
+    cells["implausible"] = _implausible(cells)
     order = ["workload", "n", "strategy", "start_method", "split", "processes"]
     return cells.sort_values(order, kind="stable").reset_index(drop=True)
+
+
+def _implausible(cells: pd.DataFrame) -> pd.Series:
+    """Cells whose whole interval claims the impossible: above the ideal speedup min(P, cores),
+    or a process strategy at P = 1 faster than the one process it adds processes to. Such a
+    cell points at a measurement problem (or a superlinear effect to explain), never at a
+    finding; the flagged list names each."""
+    ideal = np.minimum(cells["processes"], cells["cores"])
+    parallel = ~cells["reference"].astype(bool)
+    above_ideal = parallel & (cells["speedup_low"] > ideal)
+    one_process = (cells["processes"] == 1) & (cells["start_method"] != NO_START_METHOD)
+    return (above_ideal | (parallel & one_process & (cells["speedup_low"] > 1))).fillna(False)
 
 
 def markdown_table(cells: pd.DataFrame) -> str:
@@ -207,6 +220,8 @@ def markdown_table(cells: pd.DataFrame) -> str:
                                              (row.oversubscribed, "oversubscribed"),
                                              (row.unresolved, "unresolved: CI wider than "
                                               f"±{stats.RESOLUTION:.0%}"),
+                                             (row.implausible, "IMPLAUSIBLE: interval beyond "
+                                              "the ideal"),
                                              (row.flagged, f"flagged: {row.flag_reason}"),
                                              (row.correct is False, "WRONG"),
                                              (bool(row.skipped), f"skipped: {row.skipped}"))
@@ -224,11 +239,15 @@ def markdown_table(cells: pd.DataFrame) -> str:
 
 
 HTML_COLUMNS = ["strategy", "start_method", "split", "processes", "median_s", "min_s", "iqr_s", "cv",
-                "rounds", "t1_s", "speedup", "speedup_low", "speedup_high", "unresolved", "efficiency", "karp_flatt", "setup_median_s", "startup_median_s",
+                "rounds", "t1_s", "speedup", "speedup_low", "speedup_high", "unresolved",
+                "implausible", "efficiency", "karp_flatt", "setup_median_s", "startup_median_s",
                 "compute_median_s", "teardown_median_s", "peak_pss_bytes", "peak_uss_bytes",
                 "pss_over_payload", "oversubscribed", "flagged", "correct", "skipped"]
 FLAGGED_COLUMNS = ["n", "strategy", "start_method", "split", "processes", "flag_reason",
                    "median_s", "min_s", "max_s", "cv", "other_cpu_cores", "workload"]
+INTERVAL_COLUMNS = ["n", "strategy", "start_method", "split", "processes", "rounds",
+                    "rounds_stop", "speedup", "speedup_low", "speedup_high", "t1_s", "median_s",
+                    "workload"]
 HTML_STYLE = """<style>
 body { font-family: sans-serif; font-size: 13px; margin: 1em; }
 table { border-collapse: collapse; margin-bottom: 1.5em; }
@@ -240,10 +259,13 @@ tr.flagged td { color: #777; font-style: italic; }
 
 def html_table(cells: pd.DataFrame) -> str:
     """The summary as a standalone HTML page (for the report), one table per N."""
-    parts = [HTML_STYLE, "<p>Rows in grey italics are flagged: their repeats vary by more "
+    parts = [HTML_STYLE, "<p>Rows in grey italics are flagged: their times vary by more "
              "than 10 % (CV), or other processes kept the machine busy while they ran (see the "
-             "list of flagged cells). Times in seconds; the phases (set-up, start-up, compute, "
-             "teardown) are medians over the repeats; P above the core count is oversubscribed. "
+             "list of flagged cells). Speedup: the median over the cell's paired rounds of "
+             "T1 / TP, with its 95 % interval (speedup_low, speedup_high); unresolved where "
+             "that interval reaches further than ±5 %. Times in seconds; the phases (set-up, "
+             "start-up, compute, teardown) are medians over the rounds; P above the core count "
+             "is oversubscribed. "
              "Memory: the median over the repeats of each repeat's peak PSS and USS summed over "
              "the process tree, in bytes; pss_over_payload = (peak PSS − the interpreters' "
              "baseline) / (input + output bytes).</p>"]
@@ -262,19 +284,40 @@ def html_table(cells: pd.DataFrame) -> str:
 
 
 def flagged_html(cells: pd.DataFrame) -> str:
-    """The list of flagged cells, with why, as a standalone HTML page (for the report)."""
+    """The cells to read with care, with why, as a standalone HTML page (for the report):
+    implausible ones, unresolved ones, and flagged ones."""
+    order = ["workload", "n", "strategy", "processes"]
+
+    def table(rows: pd.DataFrame, columns: list[str]) -> str:
+        if rows.empty:
+            return ""
+        return rows.sort_values(order)[columns].to_html(
+            index=False, float_format=lambda v: f"{v:.4g}", na_rep="–", border=0)
+
+    measured = cells[cells["rounds"] > 0]
+    implausible, unresolved = cells[cells["implausible"]], measured[measured["unresolved"]]
     flagged = cells[cells["flagged"]]
-    intro = (f"<p>{len(flagged)} of {len(cells)} cells are flagged: their repeats vary by more "
-             f"than {CV_FLAG:.0%} (coefficient of variation), or processes outside the cell kept "
-             f"more than {metadata.BUSY_CORES} cores busy on average while it ran "
-             "(<code>other_cpu_cores</code>, from /proc/stat), or the hypervisor stole more than "
-             f"{metadata.STOLEN_FLAG:.0%} of the CPU time. Read their medians with care; rerun them on a quiet machine "
-             "(delete their records under results/cells/ and run snakemake again).</p>")
-    if flagged.empty:
-        return HTML_STYLE + intro
-    table = flagged.sort_values(["workload", "n", "strategy", "processes"])[FLAGGED_COLUMNS]
-    return HTML_STYLE + intro + table.to_html(index=False, float_format=lambda v: f"{v:.4g}",
-                                              na_rep="–", border=0)
+    return "\n".join([
+        HTML_STYLE,
+        f"<h3>Implausible: {len(implausible)} of {len(measured)} cells</h3>"
+        "<p>The whole 95 % interval of the speedup lies above the ideal min(P, cores), or a "
+        "process strategy at P = 1 is faster than single. Not a finding: a measurement "
+        "problem, or an effect (such as caches) to explain before trusting it.</p>",
+        table(implausible, INTERVAL_COLUMNS),
+        f"<h3>Unresolved: {len(unresolved)} of {len(measured)} cells</h3>"
+        f"<p>The speedup's 95 % interval reaches further than ±{stats.RESOLUTION:.0%} from it "
+        "after the rounds the cell could spend (rounds_stop says why it stopped). Differences "
+        "within such an interval are not findings.</p>",
+        table(unresolved, INTERVAL_COLUMNS),
+        f"<h3>Flagged: {len(flagged)} of {len(cells)} cells</h3>"
+        f"<p>Their strategy times vary by more than {CV_FLAG:.0%} (coefficient of variation), "
+        f"or processes outside the cell kept more than {metadata.BUSY_CORES} cores busy on "
+        "average while it ran (<code>other_cpu_cores</code>, from /proc/stat), or the "
+        f"hypervisor stole more than {metadata.STOLEN_FLAG:.0%} of the CPU time. Their paired "
+        "speedups still compare like with like; their times are less trustworthy. To measure "
+        "a cell again, delete its record under results/cells/ and run snakemake again.</p>",
+        table(flagged, FLAGGED_COLUMNS),
+    ])
 
 
 def workload_has_payload(cells: pd.DataFrame) -> bool:
