@@ -1,12 +1,18 @@
-"""The array figures (memory, set-up against compute, time, speedup) on known cells, and what
-the figures share: skipped cells are never drawn, phases without time stay out, colours."""
+"""The figures on known cells: the registry (every figure draws, has its caption), the
+ranking, the array figures (memory, set-up against compute, time, speedup), and what the
+figures share: confidence intervals as error bars, skipped cells never drawn, phases without
+time left out, colours, the data path read from the table."""
 
 import io
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.collections import LineCollection
 
+from conftest import ROOT, SCRIPTS
 from mpbench.analysis import figures
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -14,6 +20,9 @@ MB = 1_000_000
 SIZES = (100_000, 1_000_000, 10_000_000)
 LIMIT = 1_000_000  # manager is skipped above it
 COPIES = {"single": 1.0, "pool_map": 3.0, "shared_memory": 1.0, "manager": 10.0}
+# the cells' data_path column, as the summary writes it for the array workload
+DATA_PATHS = {"single": "copies", "pool_map": "copies", "shared_memory": "zero-copy",
+              "manager": "copies"}
 
 
 def array_cell(strategy, n, processes, **values):
@@ -23,15 +32,16 @@ def array_cell(strategy, n, processes, **values):
     payload = 16 * n
     baseline = 30 * MB + (0 if strategy == "single" else 5 * MB * processes)
     copies = COPIES[strategy] + (1 if strategy == "pool_map" and processes == 2 else 0)
-    zero_copy = figures.data_path(strategy) == "zero-copy"
+    zero_copy = DATA_PATHS[strategy] == "zero-copy"
     setup = 2e-9 * n if zero_copy else 1e-10 * n
     compute = (4e-8 if strategy == "single" else 2e-8 if zero_copy else 6e-8) * n
     row = {
         "workload": "array", "strategy": strategy, "split": "none" if strategy == "single"
         else "static", "start_method": "none" if strategy == "single" else "fork", "n": n,
         "processes": processes, "cores": 2, "hostname": "alpha", "python_version": "3.11.7",
-        "reference": False, "flagged": False, "skipped": "",
-        "setup_median_s": setup, "startup_median_s": 0.01, "compute_median_s": compute,
+        "reference": False, "flagged": False, "skipped": "", "data_path": DATA_PATHS[strategy],
+        "oversubscribed": processes > 2, "setup_median_s": setup, "startup_median_s": 0.01,
+        "compute_median_s": compute,
         "teardown_median_s": 0.005, "payload_bytes": float(payload),
         "peak_pss_bytes": baseline + copies * payload, "baseline_pss_bytes": float(baseline),
         "pss_over_payload": copies,
@@ -48,10 +58,18 @@ def as_plot_reads_it(rows) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(cells.to_csv(index=False)))
 
 
-def add_speedups(rows):
+def add_speedups(rows, half_width=0.03):
+    """Speedup, efficiency and their 95 % intervals (± `half_width`, relative) as the summary
+    writes them; a row may set its own half width in `_ci` (above 5 %: unresolved)."""
     single = {row["n"]: row["median_s"] for row in rows if row["strategy"] == "single"}
     for row in rows:
-        row["speedup"] = single[row["n"]] / row["median_s"]
+        s = single[row["n"]] / row["median_s"]
+        width = row.pop("_ci", half_width)
+        usable = min(row["processes"], row["cores"])
+        row.update(speedup=s, speedup_low=s * (1 - width), speedup_high=s * (1 + width),
+                   rounds=7, unresolved=width > 0.05, efficiency=s / usable,
+                   efficiency_low=s * (1 - width) / usable,
+                   efficiency_high=s * (1 + width) / usable)
     return rows
 
 
@@ -167,7 +185,8 @@ def primes_cell(strategy, n, processes):
         "workload": "primes", "strategy": strategy, "split": "none" if strategy == "single"
         else "dynamic", "start_method": "none" if strategy == "single" else "fork", "n": n,
         "processes": processes, "cores": 2, "hostname": "alpha", "python_version": "3.11.7",
-        "reference": False, "flagged": False, "skipped": "", "median_s": median,
+        "reference": False, "flagged": False, "skipped": "", "data_path": np.nan,
+        "oversubscribed": processes > 2, "median_s": median,
         "min_s": median, "max_s": median, "setup_median_s": 0.0, "startup_median_s": 0.01,
         "compute_median_s": median - 0.015, "teardown_median_s": 0.005,
         "payload_bytes": np.nan, "peak_pss_bytes": 30 * MB, "baseline_pss_bytes": 30 * MB,
@@ -196,3 +215,241 @@ def test_strategy_colours_stay_fixed_and_distinct():
     assert len(set(colours.values())) == len(colours)
     assert {"pipe", "shared_memory", "mmap_file"} <= set(colours)
     assert colours["a_new_one"] not in {c for s, c in colours.items() if s != "a_new_one"}
+
+
+# --- the registry, every figure, the ranking, confidence intervals --------------------------
+
+PRIMES_SIZES = (1_000, 100_000)
+# speedup over single at P = 2 (the cores) at the larger N, per (strategy, start method,
+# split); at the smaller N a fifth of it. P = 4 gains nothing over P = 2 (two cores).
+PRIMES_SPEEDUPS = {
+    ("pool_map", "fork", "dynamic"): 1.9,
+    ("process_queue", "fork", "dynamic"): 1.75,
+    ("pool_map", "fork", "static"): 1.6,
+    ("pool_map", "spawn", "dynamic"): 1.5,  # another start method: not in the sweep's ranking
+    ("threads", "none", "dynamic"): 0.95,
+}
+REFERENCE_SPEEDUP = {1_000: 2.0, 100_000: 40.0}  # numpy_sieve, another algorithm, P = 1
+
+
+def primes_row(strategy, method, split, n, processes, speedup, **values):
+    t1 = 1e-5 * n
+    median = t1 / speedup
+    row = {
+        "workload": "primes", "strategy": strategy, "start_method": method, "split": split,
+        "n": n, "processes": processes, "cores": 2, "hostname": "alpha",
+        "python_version": "3.11.7", "reference": strategy == "numpy_sieve", "flagged": False,
+        "flag_reason": "", "skipped": "", "data_path": np.nan, "oversubscribed": processes > 2,
+        "median_s": median, "min_s": 0.98 * median, "max_s": 1.05 * median,
+        "setup_median_s": 0.0, "startup_median_s": 0.2 * median,
+        "compute_median_s": 0.7 * median, "teardown_median_s": 0.1 * median,
+        "payload_bytes": np.nan, "peak_pss_bytes": 30 * MB, "baseline_pss_bytes": 30 * MB,
+        "pss_over_payload": np.nan,
+    }
+    row.update(values)
+    return row
+
+
+def primes_table(processes=(1, 2, 4), cores=2):
+    rows = []
+    for n in PRIMES_SIZES:
+        rows.append(primes_row("single", "none", "none", n, 1, 1.0))
+        rows.append(primes_row("numpy_sieve", "none", "none", n, 1, REFERENCE_SPEEDUP[n]))
+        scale = 1.0 if n == max(PRIMES_SIZES) else 0.2
+        for (strategy, method, split), at_cores in PRIMES_SPEEDUPS.items():
+            for p in processes:
+                if p == 1 and split != "static" and strategy != "threads":
+                    continue  # P = 1 runs the first split only
+                speedup = scale * (0.9 if p == 1 else at_cores * min(p, 2) / 2)
+                rows.append(primes_row(strategy, method, split, n, p, speedup))
+    for row in rows:
+        row["cores"], row["oversubscribed"] = cores, row["processes"] > cores
+        key = (row["strategy"], row["start_method"], row["n"], row["processes"])
+        if key == ("process_queue", "fork", 100_000, 2):
+            row["_ci"] = 0.08  # unresolved: wider than ±5 %
+        if key == ("pool_map", "spawn", 100_000, 2):
+            row.update(flagged=True, flag_reason="CV 12 % > 10 %")
+    return as_plot_reads_it(add_speedups(rows))
+
+
+@pytest.fixture
+def primes_cells():
+    return primes_table()
+
+
+@pytest.fixture
+def fits():
+    return pd.DataFrame([
+        {"workload": "primes", "strategy": s, "start_method": m, "split": sp, "n": 100_000,
+         "serial_fraction": 0.05, "serial_fraction_se": 0.01}
+        for s, m, sp in PRIMES_SPEEDUPS
+    ])
+
+
+def panel(fig, n):
+    return next(ax for ax in fig.axes if f"N = {n:,}" in ax.get_title())
+
+
+def collections_by_gid(ax) -> dict:
+    return {c.get_gid(): c for c in ax.collections
+            if isinstance(c, LineCollection) and c.get_gid()}
+
+
+@pytest.mark.parametrize("entry", figures.FIGURES, ids=lambda e: f"{e.workload}-{e.name}")
+def test_every_registered_figure_draws_a_png(entry, primes_cells, array_cells, fits, tmp_path):
+    cells = {"primes": primes_cells, "array": array_cells}[entry.workload]
+    path = tmp_path / f"{entry.name}.png"
+    figures.draw(entry.name, cells, path, start_method="fork", fits=fits)
+    assert path.read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_every_figure_has_its_caption_and_every_caption_a_figure():
+    registered = {(entry.workload, entry.name) for entry in figures.FIGURES}
+    for entry in figures.FIGURES:
+        assert entry.caption == f"workflow/report/{entry.workload}/{entry.name}.rst"
+        assert (ROOT / entry.caption).is_file(), f"{entry.caption} is missing"
+    captions = {(path.parent.name, path.stem)
+                for path in (ROOT / "workflow/report").glob("*/*.rst")}
+    assert captions - registered == set(), "caption files without a registered figure"
+    assert registered <= captions
+
+
+def test_the_registry_puts_the_ranking_first_for_every_workload():
+    assert set(figures.workloads()) == {"primes", "array"}
+    for workload in figures.workloads():
+        entries = figures.for_workload(workload)
+        assert entries[0].name == "speedup_ranking" and entries[0].section == "At a glance"
+        assert [e.order for e in entries] == sorted(e.order for e in entries)
+        assert len({e.name for e in entries}) == len(entries)
+    primes = [e.name for e in figures.for_workload("primes")]
+    assert primes == ["speedup_ranking", "speedup_vs_processes", "efficiency_vs_processes",
+                      "time_vs_n", "amdahl_fits", "startup_cost", "phases_small_n",
+                      "fixed_cost"]
+
+
+def test_adding_a_figure_is_one_decorated_function(tmp_path):
+    before = list(figures.FIGURES)
+    try:
+        @figures.figure(("primes", "array"), section="Extra", order=99)
+        def a_new_figure(cells, path):
+            return path
+
+        assert [(e.workload, e.name, e.section) for e in figures.FIGURES if e.order == 99] == [
+            ("array", "a_new_figure", "Extra"), ("primes", "a_new_figure", "Extra")]
+        assert figures.for_workload("primes")[-1].caption == (
+            "workflow/report/primes/a_new_figure.rst")
+        with pytest.raises(ValueError, match="registered twice"):
+            figures.figure("primes", section="Extra", order=98)(a_new_figure)
+    finally:
+        figures.FIGURES[:] = before
+
+
+def test_figures_import_no_strategy_code():
+    """The figures read a strategy's data path from the table, not from its script."""
+    code = "import sys, mpbench.analysis.figures; print('\\n'.join(sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=SCRIPTS, check=True)
+    loaded = set(done.stdout.split())
+    assert not {m for m in loaded if m.startswith("mpbench.experiment")}
+    assert not loaded & {path.stem for path in (SCRIPTS / "strategies").glob("*.py")}
+
+
+def test_the_data_path_comes_from_the_table(array_cells, tmp_path):
+    cells = array_cells.assign(data_path=array_cells["data_path"].replace("copies", "zero-copy"))
+    fig = figures.draw("speedup_vs_processes", cells, tmp_path / "p.png", start_method="fork")
+    lines = lines_by_gid(next(ax for ax in fig.axes if ax.get_title()))
+    assert lines["pool_map/static"].get_linestyle() == "--"  # now declared zero-copy
+    # a table without the column (an older results folder) still plots, every line solid
+    fig = figures.draw("speedup_vs_processes", array_cells.drop(columns="data_path"),
+                       tmp_path / "q.png", start_method="fork")
+    lines = lines_by_gid(next(ax for ax in fig.axes if ax.get_title()))
+    assert {line.get_linestyle() for line in lines.values()} == {"-"}
+
+
+def test_ranking_orders_by_speedup_and_never_ranks_reference_rows(primes_cells, tmp_path):
+    sweep = primes_cells[primes_cells["start_method"].isin(["fork", "none"])]
+    p, rows = figures.rank_strategies(sweep)
+    assert p == 2
+    large = rows[rows["n"] == 100_000]
+    assert list(large["label"]) == ["pool_map · dynamic", "process_queue · dynamic",
+                                    "pool_map · static", "threads · dynamic",
+                                    "numpy_sieve (reference)"]
+    assert list(large["rank"][:4]) == [1, 2, 3, 4]
+    assert large["rank"].iloc[-1] != large["rank"].iloc[-1]  # NaN: the reference is not ranked
+    assert large["speedup"].iloc[-1] == pytest.approx(40)  # although 20 times faster
+
+    fig = figures.draw("speedup_ranking", primes_cells, tmp_path / "r.png", start_method="fork")
+    assert "intervals overlap are not findings" in fig.texts[0].get_text()
+    assert len([ax for ax in fig.axes if ax.get_title().startswith("N = ")]) == 2
+    ax = panel(fig, 100_000)
+    labels = [label.get_text() for label in ax.get_yticklabels()]
+    assert labels == list(large["label"])
+    # every point its interval: the CI as a horizontal bar from speedup_low to speedup_high
+    bars = collections_by_gid(ax)
+    for y, row in enumerate(large.iloc[:4].itertuples()):
+        (segment,) = bars[f"{row.label}/ci"].get_segments()
+        assert segment[:, 0] == pytest.approx([row.speedup_low, row.speedup_high])
+        assert segment[:, 1] == pytest.approx([y, y])
+    # the reference stands apart, below a gap, and far outside: an arrow at the edge
+    reference = lines_by_gid(ax)["numpy_sieve (reference)"]
+    assert reference.get_ydata()[0] > 4 and reference.get_marker() == ">"
+    # the unresolved cell (process_queue, ±8 %) is a diamond, and the legend says why
+    diamonds = [line for line in ax.lines if line.get_marker() == "D"]
+    assert [list(line.get_xdata()) for line in diamonds] == [[pytest.approx(1.75)]]
+    assert "unresolved: CI wider than ±5 %" in legend_texts(fig)
+    # ideal (= cores) and 1 = single as vertical lines
+    verticals = {line.get_xdata()[0] for line in ax.lines
+                 if len(line.get_xdata()) == 2 and line.get_xdata()[0] == line.get_xdata()[1]}
+    assert {1.0, 2.0} <= verticals
+
+
+def test_ranking_never_shows_an_oversubscribed_cell_as_best(tmp_path):
+    only_oversubscribed = primes_table(processes=(4,))
+    p, rows = figures.rank_strategies(only_oversubscribed)
+    assert p == 4
+    parallel = rows[rows["group"] != "reference"]
+    assert len(parallel) and parallel["rank"].isna().all()
+    assert parallel["label"].str.endswith("(oversubscribed)").all()
+    figures.draw("speedup_ranking", only_oversubscribed, tmp_path / "r.png", start_method="fork")
+    # four cores, P = 1 and 2 measured: the largest P up to the cores
+    assert figures.rank_strategies(primes_table(processes=(1, 2), cores=4))[0] == 2
+
+
+def test_speedup_and_efficiency_draw_the_interval_of_every_point(primes_cells, tmp_path):
+    for column in ("speedup", "efficiency"):
+        fig = figures.draw(f"{column}_vs_processes", primes_cells, tmp_path / f"{column}.png",
+                           start_method="fork")
+        ax = panel(fig, 100_000)
+        assert ax.containers, "no errorbar containers"
+        bars = collections_by_gid(ax)
+        assert set(bars) == {f"{key}/ci" for key in lines_by_gid(ax)}
+        expected = primes_cells[(primes_cells["strategy"] == "pool_map")
+                                & (primes_cells["split"] == "dynamic")
+                                & (primes_cells["start_method"] == "fork")
+                                & (primes_cells["n"] == 100_000)].sort_values("processes")
+        segments = bars["pool_map/dynamic/ci"].get_segments()
+        assert [list(s[:, 1]) for s in segments] == [
+            pytest.approx([low, high]) for low, high in
+            zip(expected[f"{column}_low"], expected[f"{column}_high"])]
+        assert any(line.get_marker() == "D" for line in ax.lines)  # process_queue, unresolved
+        assert "unresolved: CI wider than ±5 %" in legend_texts(fig)
+
+
+def test_amdahl_points_carry_their_intervals(primes_cells, fits, tmp_path):
+    fig = figures.draw("amdahl_fits", primes_cells, tmp_path / "a.png", start_method="fork",
+                       fits=fits)
+    ax = next(ax for ax in fig.axes if ax.get_title() == "pool_map")
+    assert "pool_map/dynamic/ci" in collections_by_gid(ax)
+
+
+def test_an_older_table_without_intervals_still_plots(primes_cells, tmp_path):
+    """Before the CI columns existed: points without bars, never an error."""
+    old = primes_cells.drop(columns=["speedup_low", "speedup_high", "efficiency_low",
+                                     "efficiency_high", "rounds", "unresolved"])
+    for name in ("speedup_ranking", "speedup_vs_processes", "efficiency_vs_processes",
+                 "amdahl_fits"):
+        fig = figures.draw(name, old, tmp_path / f"{name}.png", start_method="fork")
+        assert (tmp_path / f"{name}.png").read_bytes()[:8] == PNG_SIGNATURE
+        for ax in fig.axes:
+            assert not collections_by_gid(ax)
+    assert "unresolved: CI wider than ±5 %" not in legend_texts(fig)
