@@ -1,8 +1,12 @@
 """Compare two mpbench results sets: python workflow/scripts/compare.py A B [--output DIR].
 
 A and B are results folders (each with summary/repeats.csv), e.g. before and after a change
-to a strategy, or two machines. Writes DIR/compare.csv, DIR/compare.txt and DIR/compare.png
-and prints a one-line summary. Runs on its own or as the Snakemake rule `compare`.
+to a strategy, or two machines. Every common cell is compared on its strategy's times and,
+where both sets have paired rounds (baseline times), on its paired speedup, which a change of
+machine speed leaves alone. Writes DIR/compare.csv, DIR/compare.txt and DIR/compare.png (top:
+times, bottom: speedups) and prints a one-line summary, ending with the share of cells
+(single >= 50 ms in A) whose speedups agree within 5 % and whose intervals overlap. Runs on
+its own or as the Snakemake rule `compare`.
 """
 
 import argparse
@@ -22,12 +26,13 @@ from mpbench.analysis.compare import (  # noqa: E402
 
 
 def run(folder_a: Path, folder_b: Path, output: Path) -> pd.DataFrame:
-    tables = [pd.read_csv(Path(folder) / "summary" / "repeats.csv") for folder in (folder_a, folder_b)]
+    folders = (folder_a, folder_b)
+    tables = [pd.read_csv(Path(folder) / "summary" / "repeats.csv") for folder in folders]
     table = compare(*tables)
     output.mkdir(parents=True, exist_ok=True)
     table.to_csv(output / "compare.csv", index=False, float_format="%.6g")
     (output / "compare.txt").write_text(f"A = {folder_a}\nB = {folder_b}\n{summary_line(table)}\n")
-    labels = [f"{folder} ({describe(repeats)})" for folder, repeats in zip((folder_a, folder_b), tables)]
+    labels = [f"{folder} ({describe(repeats)})" for folder, repeats in zip(folders, tables)]
     figure(table, output / "compare.png", *labels)
     return table
 
