@@ -157,18 +157,12 @@ HARNESS = sorted(map(workdir_relative, (SCRIPTS / "mpbench").glob("*.py"))) + [
     workdir_relative(SCRIPTS.parent / "schemas" / "record.schema.json"),
 ]
 CELL = "{workload}/{strategy}/{start_method}/{split}/n{n}-p{processes}"
-# workload -> report section -> the figures it shows there, each drawn by the function of
-# that name in mpbench/analysis/figures.py into results/figures/{workload}/{name}.png, with
-# the caption workflow/report/{workload}/{name}.rst
-FIGURES = {
-    "primes": {
-        "Scaling": ("speedup_vs_processes", "efficiency_vs_processes", "time_vs_n", "amdahl_fits"),
-        "Start methods and start-up": ("startup_cost", "phases_small_n", "fixed_cost"),
-    },
-    "array": {
-        "Time and memory": ("time_vs_n", "memory_vs_n", "speedup_vs_processes", "setup_vs_compute"),
-    },
-}
+# workload -> its figures in report order, as mpbench.analysis.figures registers them: each
+# entry's name (drawn into results/figures/{workload}/{name}.png), report section and caption
+# (workflow/report/{workload}/{name}.rst)
+from mpbench.analysis.figures import for_workload as figures_of  # noqa: E402
+
+FIGURES = {workload: figures_of(workload) for workload in WORKLOADS}
 # the one pinned environment, used by every rule under --software-deployment-method conda
 ENVIRONMENT = "../../environment.yml"
 
@@ -254,10 +248,7 @@ def figure_path(workload, name):
 
 def figure_targets():
     return [
-        figure_path(workload, name)
-        for workload in WORKLOADS
-        for names in FIGURES[workload].values()
-        for name in names
+        figure_path(workload, entry.name) for workload in WORKLOADS for entry in FIGURES[workload]
     ]
 
 

@@ -42,6 +42,8 @@ rule summarize:
 
 
 # One plotting rule per configured workload (its figures differ): plot_primes, plot_array.
+# Its outputs are the workload's registered figures (FIGURES, from mpbench.analysis.figures),
+# each in its report section with its caption.
 for plotted in WORKLOADS:
 
     rule:
@@ -52,15 +54,14 @@ for plotted in WORKLOADS:
             amdahl="results/summary/amdahl.csv",
         output:
             **{
-                name: report(
-                    figure_path(plotted, name),
-                    caption=f"../report/{plotted}/{name}.rst",
+                entry.name: report(
+                    figure_path(plotted, entry.name),
+                    caption=f"../../{entry.caption}",
                     category=f"{plotted} workload",
-                    subcategory=section,
-                    labels={"figure": name.replace("_", " ")},
+                    subcategory=entry.section,
+                    labels={"figure": entry.name.replace("_", " ")},
                 )
-                for section, names in FIGURES[plotted].items()
-                for name in names
+                for entry in FIGURES[plotted]
             },
         log:
             f"results/logs/plot-{plotted}.log",
