@@ -14,12 +14,13 @@ import sys
 import tempfile
 import time
 
-from mpbench import metadata, processes, record
+from mpbench import metadata, processes, record, status
 from mpbench.environ import RUN_ID, SCRATCH, new_run_id
 from mpbench.job import Job
 from mpbench.split import SINGLE, split_work
 from mpbench.strategy import Strategy, load_baseline
 from mpbench.timing import RoundsPlan, checked_run, hold_empty_pool, measure, prepare
+from mpbench.watchdog import Watchdog
 from mpbench.workloads import WORKLOADS, input_path
 
 # Before any warmup, one untimed run of the baseline and of the strategy on
@@ -62,7 +63,7 @@ def skipped_cell(strategy: Strategy, workload: str, n: int, processes_: int, spl
 
 def run_cell(strategy: Strategy, workload: str, n: int, processes_: int, split: str,
              warmups: int, plan: RoundsPlan, timeout_s: float, start_method: str | None,
-             cpu_pinned: list[int] | None = None) -> dict:
+             cpu_pinned: list[int] | None = None, cell_name: str | None = None) -> dict:
     """Measure one cell and return its record (without "memory", which the supervisor adds
     from the "windows": the memory baseline's and each strategy run's [start, end]).
 
@@ -75,9 +76,11 @@ def run_cell(strategy: Strategy, workload: str, n: int, processes_: int, split: 
         scratch = os.environ.get(SCRATCH) or stack.enter_context(
             tempfile.TemporaryDirectory(prefix="mpbench-"))
         run_id = os.environ.get(RUN_ID) or new_run_id()
+        status.open_page()
         try:
-            return _run_cell(strategy, workload, n, processes_, split, warmups, plan,
-                             timeout_s, start_method, cpu_pinned, scratch, run_id)
+            with Watchdog(cell_name or f"{strategy.name} {workload} (n={n})"):
+                return _run_cell(strategy, workload, n, processes_, split, warmups, plan,
+                                 timeout_s, start_method, cpu_pinned, scratch, run_id)
         except BaseException:
             processes.kill_descendants()
             processes.remove_segments(run_id, scratch)
@@ -100,6 +103,7 @@ def _run_cell(strategy, workload, n, processes_, split, warmups, plan, timeout_s
         return lambda: Job(workload, size, workers, how, pieces, context, paths[size],
                            scratch, run_id, sample_memory)
 
+    status.enter("preparing the input and the expected answer")
     expected = prepare(workload, paths)
     clock["prepare"] = time.perf_counter()
     environment = metadata.collect()

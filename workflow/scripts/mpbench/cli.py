@@ -12,9 +12,11 @@ import math
 import multiprocessing
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Callable
 
+from mpbench import status
 from mpbench.environ import RAW_RECORD, SUPERVISED
 from mpbench.strategy import Strategy
 from mpbench.supervisor import EXIT_FAILED, EXIT_WRONG_ANSWER, emit, supervise
@@ -133,12 +135,18 @@ def main(description: str, namespace: dict, argv: list[str] | None = None) -> in
     plan = RoundsPlan(args.min_rounds, args.max_rounds, args.target, args.budget)
     try:
         record = cell.run_cell(strategy, args.workload, args.n, args.processes, args.split,
-                               args.warmups, plan, args.timeout, start_method, args.cpu_affinity)
+                               args.warmups, plan, args.timeout, start_method, args.cpu_affinity,
+                               cell_name)
     except WrongAnswer as error:
         print(f"mpbench: {cell_name}: {error}; no record written", file=sys.stderr)
         return EXIT_WRONG_ANSWER
     except (LeftoverProcesses, LeftoverSegments) as error:
         print(f"mpbench: {cell_name}: {error}; no record written", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as error:  # the traceback for the log, then the one line that says it
+        traceback.print_exc()
+        print(f"mpbench: {cell_name}: failed during {status.now()}: {type(error).__name__}: "
+              f"{error}; no record written", file=sys.stderr)
         return EXIT_FAILED
     raw = os.environ.get(RAW_RECORD)
     if raw:  # the supervisor adds the memory it sampled, then writes the record

@@ -13,6 +13,7 @@ RUN_ID = "MPBENCH_RUN_ID"  # prefix of every shared memory segment and file the 
 SCRATCH = "MPBENCH_SCRATCH"  # folder for the cell's input file and file-backed data
 RAW_RECORD = "MPBENCH_RAW_RECORD"  # where the measured process leaves its record
 SAMPLER = "MPBENCH_SAMPLER"  # "requests,replies": file descriptors to ask for a memory sample
+STATUS = "MPBENCH_STATUS"  # the page where the measured process says where it is (mpbench.status)
 
 
 def new_run_id() -> str:

@@ -27,10 +27,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from mpbench import status
 from mpbench.environ import SAMPLER, new_run_id
 from mpbench.workloads import WORKLOADS
 
 READY_POLL_S = 0.05  # how often a parent waiting for its workers to start checks on them
+# The pools of the runs in progress, each with its first workers: a Pool replaces a worker
+# that dies and then waits forever for the task it lost, so mpbench.watchdog looks here
+# for a worker the pool has replaced.
+WATCHED_POOLS: list[tuple[object, list]] = []
 _names = itertools.count()  # makes segment names unique within a process
 
 
@@ -64,6 +69,7 @@ class Job:
         takes a memory sample while the clock stands still (see mpbench.memory).
         """
         self.marks[phase] = time.perf_counter()
+        status.phase_ended(phase)
         if phase == "compute" and self.sample_memory:
             self.paused_s += sample_memory_now()
 
@@ -158,6 +164,8 @@ class Job:
         pool = self.context.Pool(
             self.processes, ready_after, (ready, initializer, initargs, self.workload)
         )
+        watched = (pool, list(pool._pool))
+        WATCHED_POOLS.append(watched)
         try:
             self.started(ready, self.processes)
             yield pool
@@ -168,6 +176,7 @@ class Job:
             raise
         finally:
             pool.join()
+            WATCHED_POOLS.remove(watched)
 
     @contextlib.contextmanager
     def executor(self, initializer: Callable | None = None, initargs: tuple = ()):

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from mpbench import processes, stats
+from mpbench import processes, stats, status
 from mpbench.job import Job, ready_after, sample_memory_now
 from mpbench.workloads import PHASES, WORKLOADS
 
@@ -88,6 +88,7 @@ def checked_run(run: Callable[[Job], object], job: Job, expected, label: str):
     Only the strategy call is inside the clock; the job (its pieces) is built before it,
     and the answer check, the deferred clean-ups and the leftover checks come after it.
     """
+    status.enter(label)
     try:
         started = time.perf_counter()
         result = run(job)
@@ -175,6 +176,7 @@ def hold_empty_pool(context, workers: int, workload: str) -> list[float]:
     """
 
     def hold() -> list[float]:
+        status.enter("memory baseline")
         started = time.perf_counter()
         for _ in range(BASELINE_SAMPLES):
             sample_memory_now()

@@ -1,0 +1,93 @@
+"""Fails the cell at once when a process of the measured tree dies unexpectedly.
+
+A worker killed mid-cell (by the kernel's out-of-memory killer, a signal, a crash) would
+otherwise cost the whole cell timeout: a multiprocessing Pool replaces the dead worker and
+waits forever for the task it lost. A thread of the measured process looks every POLL_S:
+
+- at its own children (fork and spawn workers, a Manager's server), without reaping them
+  (waitid with WNOWAIT: the code that owns them still joins them as usual);
+- at the pools of the runs in progress (mpbench.job.WATCHED_POOLS), for a worker the pool
+  replaced: the only trace a forkserver worker leaves, as it is the forkserver's child.
+
+A death is an exit with a non-zero code or by any signal but SIGTERM, which is how
+multiprocessing itself ends the workers it terminates. On one, the watchdog writes one line
+naming the strategy, the process, how it died and where the cell was (mpbench.status),
+then ends the measured process; its supervisor kills the rest of the tree, removes the
+cell's shared memory and files, and writes no record.
+"""
+
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+
+from mpbench import job, status
+
+POLL_S = 0.05
+EXIT_DIED = 4  # the exit status of a cell one of whose processes died
+
+
+def _role(process) -> str:
+    return "manager server" if "Manager" in process.name else "worker"
+
+
+def how(code: int) -> str:
+    """'killed by SIGKILL' or 'exited with code 3' for an exit code in multiprocessing's form."""
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exited with code {code}"
+
+
+def _unexpected(code: int | None) -> bool:
+    return code not in (None, 0, -signal.SIGTERM)
+
+
+def find_death() -> tuple[object, int] | None:
+    """(process, exit code) of a process of ours that died, or None."""
+    for process in list(multiprocessing.process._children):
+        try:
+            info = os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except OSError:  # not our child (the forkserver's) or reaped by its owner meanwhile
+            continue
+        if info is None:
+            continue
+        code = info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
+        if _unexpected(code):
+            return process, code
+    for pool, first_workers in list(job.WATCHED_POOLS):
+        current = {id(worker) for worker in list(pool._pool)}
+        for worker in first_workers:
+            # a worker the pool replaced has been joined by the pool: its code is known
+            code = worker._popen.returncode if worker._popen is not None else None
+            if id(worker) not in current and _unexpected(code):
+                return worker, code
+    return None
+
+
+class Watchdog:
+    def __init__(self, cell_name: str):
+        self.cell_name = cell_name
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="mpbench-watchdog", daemon=True)
+
+    def __enter__(self) -> "Watchdog":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._stopped.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        while not self._stopped.wait(POLL_S):
+            death = find_death()
+            if death is not None:
+                process, code = death
+                print(f"mpbench: {self.cell_name}: {_role(process)} {process.name} (pid "
+                      f"{process.pid}) {how(code)} during {status.now()}; the rest of the "
+                      "process tree is killed, no record written", file=sys.stderr, flush=True)
+                os._exit(EXIT_DIED)
