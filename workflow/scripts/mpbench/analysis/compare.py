@@ -37,12 +37,12 @@ class MixedResults(ValueError):
     pass
 
 
-def _single_run(repeats: pd.DataFrame, label: str) -> tuple:
+def _single_run(repeats: pd.DataFrame, label: str, advice: str = "compare one at a time") -> tuple:
     runs = repeats[RUN_KEYS].drop_duplicates()
     if len(runs) != 1:
         described = "; ".join(", ".join(map(str, row)) for row in runs.itertuples(index=False))
         raise MixedResults(f"results set {label} mixes {len(runs)} hosts or Python builds "
-                           f"({described}): compare one at a time")
+                           f"({described}): {advice}")
     return tuple(runs.iloc[0])
 
 
