@@ -4,7 +4,6 @@ that slows down halfway (the drift that unpaired medians from different jobs suf
 
 import multiprocessing
 import random
-import time
 
 import numpy as np
 import pytest
@@ -55,18 +54,25 @@ def test_the_interval_uses_order_statistics_and_says_its_coverage():
         stats.paired_speedup([1.0, 2.0], [1.0])
 
 
-class SleepingHost:
-    """Fake runs that sleep: the baseline `t1`, the strategy `tp`, times `slowdown` once
-    `slow_after` runs have been made (a host that turns 20 % slower halfway)."""
+class FakeHost:
+    """Fake runs on a fake clock (installed as timing's `time`): the baseline takes `t1`, the
+    strategy `tp`, times `slowdown` once `slow_after` runs have been made (a host that turns
+    20 % slower halfway), times `noise(run index)` if given. Synthetic timings: exact, and
+    immune to the load of the machine running the tests."""
 
-    def __init__(self, t1: float, tp: float, slow_after: int, slowdown: float = 1.2):
+    def __init__(self, t1: float, tp: float, slow_after: int, slowdown: float = 1.2,
+                 noise=lambda index: 1.0):
         self.t1, self.tp, self.slow_after, self.slowdown = t1, tp, slow_after, slowdown
+        self.noise, self.now = noise, 1000.0
         self.runs: list[str] = []
+
+    def perf_counter(self) -> float:
+        return self.now
 
     def _run(self, side: str, seconds: float) -> int:
         factor = self.slowdown if len(self.runs) >= self.slow_after else 1.0
+        self.now += seconds * factor * self.noise(len(self.runs))
         self.runs.append(side)
-        time.sleep(seconds * factor)
         return 4  # pi(10): the answer the harness checks
 
     def baseline(self, job):
@@ -74,6 +80,15 @@ class SleepingHost:
 
     def strategy(self, job):
         return self._run("strategy", self.tp)
+
+
+@pytest.fixture
+def fake_clock(monkeypatch):
+    def install(host: FakeHost) -> FakeHost:
+        monkeypatch.setattr(timing, "time", host)
+        return host
+
+    return install
 
 
 def _job():
@@ -87,21 +102,23 @@ def _measure(host, rounds, seed=3):
                           rng=random.Random(seed))
 
 
-def test_a_host_that_slows_halfway_moves_unpaired_medians_but_not_the_paired_speedup():
+def test_a_host_that_slows_halfway_moves_unpaired_medians_but_not_the_paired_speedup(fake_clock):
     rounds = 12
-    host = SleepingHost(t1=0.04, tp=0.02, slow_after=rounds)  # runs 13 on: 20 % slower
-    result = _measure(host, rounds)
+    noise = np.random.default_rng(2).lognormal(0, 0.02, 2 * rounds)  # 2 % per run
+    host = fake_clock(FakeHost(t1=0.04, tp=0.02, slow_after=rounds, noise=lambda i: noise[i]))
+    result = _measure(host, rounds)  # runs 13 on (rounds 7 on) are 20 % slower
     paired = stats.paired_speedup(result.baseline_s, result.repeats_s)
     assert paired.value == pytest.approx(2.0, rel=0.03)
-    assert paired.low <= 2.0 <= paired.high * 1.01
+    assert paired.low <= 2.0 <= paired.high
     # the old way: T1 from one job (before the slowdown), TP from another (after it)
     early_t1 = np.median(result.baseline_s[: rounds // 2])
     late_tp = np.median(result.repeats_s[rounds // 2:])
     assert early_t1 / late_tp == pytest.approx(2.0 / 1.2, rel=0.03)
+    assert abs(early_t1 / late_tp - 2.0) > 6 * abs(paired.value - 2.0)
 
 
-def test_the_round_order_is_random_recorded_and_followed():
-    host = SleepingHost(t1=0.001, tp=0.001, slow_after=10**6)
+def test_the_round_order_is_random_recorded_and_followed(fake_clock):
+    host = fake_clock(FakeHost(t1=0.001, tp=0.001, slow_after=10**6))
     result = _measure(host, 16, seed=5)
     first = result.strategy_first
     assert len(first) == 16 and 0 < sum(first) < 16  # both orders occur
@@ -109,26 +126,26 @@ def test_the_round_order_is_random_recorded_and_followed():
     assert done == first  # the order recorded is the order run
     seeded = random.Random(5)
     assert first == [seeded.random() < 0.5 for _ in range(16)]  # drawn from the seed
-    assert _measure(SleepingHost(0.001, 0.001, 10**6), 16, seed=6).strategy_first != first
+    assert _measure(fake_clock(FakeHost(0.001, 0.001, 10**6)), 16, seed=6).strategy_first != first
 
 
-def test_rounds_stop_when_the_interval_is_narrow_or_the_budget_is_spent():
-    steady = SleepingHost(t1=0.02, tp=0.01, slow_after=10**6)
+def test_rounds_stop_when_the_interval_is_narrow_or_the_budget_is_spent(fake_clock):
+    steady = fake_clock(FakeHost(t1=0.02, tp=0.01, slow_after=10**6))
     plan = timing.RoundsPlan(min_rounds=6, max_rounds=30, target=0.05, budget_s=3600)
     result = timing.measure(steady.baseline, steady.strategy, _job, _job, 4, plan)
     assert (len(result.repeats_s), result.stop) == (6, "interval narrow")
 
-    class Noisy(SleepingHost):
-        def strategy(self, job):  # every other strategy run 50 % slower: a wide interval
-            return self._run("strategy", self.tp * (1.5 if len(self.runs) % 4 < 2 else 1.0))
-
+    # 20 % noise on every run: a wide interval
+    spread = np.random.default_rng(4).lognormal(0, 0.2, 100)
+    noisy = fake_clock(FakeHost(0.01, 0.01, 10**6, noise=lambda i: spread[i]))
     plan = timing.RoundsPlan(min_rounds=6, max_rounds=9, target=0.05, budget_s=3600)
-    result = timing.measure(Noisy(0.01, 0.01, 10**6).baseline, Noisy(0.01, 0.01, 10**6).strategy,
-                            _job, _job, 4, plan)
+    result = timing.measure(noisy.baseline, noisy.strategy, _job, _job, 4, plan)
     assert (len(result.repeats_s), result.stop) == (9, "most rounds")
-    plan = timing.RoundsPlan(min_rounds=6, max_rounds=100, target=0.0001, budget_s=0.1)
-    result = timing.measure(steady.baseline, steady.strategy, _job, _job, 4, plan)
-    assert result.stop == "time budget" and len(result.repeats_s) < 100
+    slow = fake_clock(FakeHost(t1=0.02, tp=0.01, slow_after=10**6, noise=lambda i: 1 + i % 3 / 10))
+    plan = timing.RoundsPlan(min_rounds=6, max_rounds=100, target=0.0001, budget_s=0.5)
+    result = timing.measure(slow.baseline, slow.strategy, _job, _job, 4, plan)
+    # rounds of about 0.033 s: the round that passes 0.5 s is the 16th
+    assert (result.stop, len(result.repeats_s)) == ("time budget", 16)
 
 
 def test_a_real_cell_records_its_paired_rounds(tmp_path, python):
