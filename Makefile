@@ -1,6 +1,8 @@
 # Two commands do everything on a fresh machine with Python 3.11+:
 #   make          measure every cell, then build the figures, tables and results/report.html
-#   make test     run the test suite
+#   make test     run the whole test suite (what CI runs, after make lint)
+#   make test-fast  the unit tests only, in under a minute: the loop while editing
+#   make lint     snakemake --lint, snakefmt and ruff (lint and format), all clean
 # Both create the pinned virtual environment .venv/ first.
 
 PYTHON ?= python3
@@ -9,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SNAKEMAKE := $(BIN)/snakemake --cores $(CORES)
 
-.PHONY: all benchmark report quick test lint clean
+.PHONY: all benchmark report quick test test-fast lint format clean
 
 all: report
 
@@ -32,9 +34,19 @@ quick: $(BIN)/snakemake
 test: $(BIN)/snakemake
 	$(BIN)/python -m pytest
 
+test-fast: $(BIN)/snakemake
+	$(BIN)/python -m pytest -m "not workflow and not integration" -q
+
 lint: $(BIN)/snakemake
 	$(SNAKEMAKE) --lint
 	$(BIN)/snakefmt --check Snakefile workflow/rules
+	$(BIN)/ruff check workflow tests
+	$(BIN)/ruff format --check workflow tests
+
+format: $(BIN)/snakemake
+	$(BIN)/snakefmt Snakefile workflow/rules
+	$(BIN)/ruff check --fix workflow tests
+	$(BIN)/ruff format workflow tests
 
 clean:
 	rm -rf results .snakemake
