@@ -3,7 +3,7 @@ import pytest
 from mpbench.primes import count_primes_in, count_primes_sieve, is_prime
 from mpbench.split import SINGLE, even_ranges, split_work
 
-# METHOD.md's reference values
+# the reference values of docs/method.md
 PI = {2: 1, 3: 2, 10: 4, 100: 25, 10**5: 9592, 3 * 10**5: 25997, 10**6: 78498, 10**7: 664579}
 
 

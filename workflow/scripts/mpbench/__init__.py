@@ -6,7 +6,7 @@ benchmark cell. The reader side (tables, figures, report) lives in ``mpbench.ana
 
 import os
 
-# Numeric libraries in measured processes run single-threaded (METHOD.md): set before
+# Numeric libraries in measured processes run single-threaded (docs/method.md): set before
 # numpy is imported anywhere, so that a BLAS pool never competes with our workers.
 NUMERIC_THREAD_VARIABLES = (
     "OMP_NUM_THREADS",

@@ -1,4 +1,4 @@
-"""What a record carries so that it can be judged later (METHOD.md, "What keeps numbers clean")."""
+"""What a record carries, so that it can be judged later (see docs/method.md)."""
 
 import datetime
 import os
