@@ -1,12 +1,13 @@
 """What the config asks for, checked, as an experiment: the grid of cells to measure.
 
 `load(config)` is the one way from a config (the dict Snakemake reads from the config files)
-to an `Experiment`. It fills in the schema's defaults as `snakemake.utils.validate` does,
-validates against workflow/schemas/config.schema.yaml, then makes the checks the schema
-cannot express (strategies that exist and run the workload, the baseline among them, start
-methods of this platform, restrictions inside the experiment, CPUs that exist). Every
-failure is a `ConfigError` whose message is one line naming the config key and what is
-allowed there.
+to an `Experiment`, whose `cells()` are the workflow's measurements. It fills in the
+schema's defaults as `snakemake.utils.validate` does, validates against
+workflow/schemas/config.schema.yaml, then makes the checks the schema cannot express
+(strategies that exist and run the workload, the baseline among them, start methods of this
+platform, restrictions inside the experiment, CPUs that exist). Every failure is a
+`ConfigError` whose message is one line naming the config key and what is allowed there. A
+default never fails: what it names that the experiment lacks is dropped (see `load`).
 """
 
 import copy
@@ -40,12 +41,15 @@ def key(path: str) -> str:
 def config_error(error: jsonschema.ValidationError) -> str:
     """One line naming the config key that is wrong and what is allowed there."""
     path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-    where = key(path.lstrip(".")) if path else "config"
+    where = key(path.removeprefix(".")) if path else "config"
     schema = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "additionalProperties" and "properties" in schema:
         allowed = list(schema["properties"])
         extra = [k for k in error.instance if k not in allowed]
-        return f"{where}: unknown key {', '.join(map(repr, extra))}; allowed keys: {', '.join(allowed)}"
+        return (
+            f"{where}: unknown key {', '.join(map(repr, extra))}; "
+            f"allowed keys: {', '.join(allowed)}"
+        )
     hint = " ".join(str(schema.get("description", "")).split())
     return f"{where}: {' '.join(error.message.splitlines())}" + (f" ({hint})" if hint else "")
 
@@ -73,12 +77,6 @@ def _validator():
     return jsonschema.validators.extend(base, {"properties": set_defaults}, type_checker=types)(
         schema
     )
-
-
-def schema_defaults() -> dict:
-    """The schema's default of each top-level key that has one."""
-    properties = yaml.safe_load(SCHEMA.read_text())["properties"]
-    return {name: sub["default"] for name, sub in properties.items() if "default" in sub}
 
 
 @dataclass(frozen=True)
