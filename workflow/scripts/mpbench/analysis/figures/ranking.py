@@ -32,7 +32,8 @@ ROW_IN = 0.24  # inches per row
 PANEL_WIDTH_IN, LABEL_IN_PER_CHAR = 3.1, 0.062  # a panel's plot, and its labels per character
 MAX_NAME = 24  # characters of a strategy name shown (a user-added name may be longer)
 GAP = 1.0  # rows of space between the ranked rows and the reference rows
-VALUES_STRIP = 0.14  # the right part of a panel that holds the values
+VALUES_STRIP = 0.17  # the right part of a panel that holds the values
+MAX_TICKS = 6  # speedup ticks under a panel
 BAND_COLOUR, BAND_ALPHA = "#f2c94c", 0.4
 
 
@@ -212,18 +213,23 @@ def _panel(ax, rows: pd.DataFrame, colours: dict, cores: int, with_ci: bool) -> 
 
 
 def _ticks(low: float, high: float) -> list[float]:
-    """Round speedups between low and high: 1, 2, 5 per decade, or finer over a short range."""
+    """Round speedups between low and high, as many as fit under a panel: the finest of
+    these steps per decade that gives at most MAX_TICKS of them."""
     decades = range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
-    for steps in ((1, 2, 5), (1, 1.5, 2, 3, 5, 7), (1, 1.25, 1.5, 1.75, 2, 2.5, 3, 4, 5, 6, 8)):
+    for steps in ((1, 1.25, 1.5, 1.75, 2, 2.5, 3, 4, 5, 6, 8), (1, 1.5, 2, 3, 5, 7),
+                  (1, 2, 5), (1, 3), (1,)):
         ticks = [s * 10 ** d for d in decades for s in steps if low <= s * 10 ** d <= high]
-        if len(ticks) >= 4:
+        if len(ticks) <= MAX_TICKS:
             return ticks
-    return ticks
+    return ticks[::2]
 
 
 def _times(speedup: float) -> str:
-    """A speedup as the figure prints it: two decimals (three below 0.1), none from 100."""
-    digits = 0 if speedup >= 100 else 1 if speedup >= 10 else 2 if speedup >= 0.1 else 3
+    """A speedup as the figure prints it: two decimals, two significant digits below 0.1,
+    one decimal from 10, none from 100."""
+    if speedup < 0.1:
+        return f"{speedup:#.2g}×"
+    digits = 0 if speedup >= 100 else 1 if speedup >= 10 else 2
     return f"{speedup:.{digits}f}×"
 
 
