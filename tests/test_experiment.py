@@ -193,6 +193,13 @@ def test_a_users_restriction_outside_the_experiment_stays_an_error():
 
 NAMES = ", ".join(registry.names())
 BAD_CONFIGS = [
+    # rounds
+    ({"rounds": {"min": 9, "max": 3}},
+     "config key 'rounds.min': 9 is more than rounds.max (3); allowed: at most rounds.max"),
+    ({"rounds": {"target": 0}}, "config key 'rounds.target': 0 is less than or equal to the "
+                                "minimum of 0"),
+    ({"rounds": {"rounds": 3}}, "config key 'rounds': unknown key 'rounds'; allowed keys: min, "
+                                "max, target, budget_s"),
     # strategies
     ({"strategies": ["single", "pool_mapp"]},
      f"config key 'strategies': unknown strategy 'pool_mapp'; allowed: {NAMES}"),

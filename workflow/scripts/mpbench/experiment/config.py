@@ -211,6 +211,12 @@ def load(config, given=None) -> Experiment:
     defaults = set(config) - written
     if not math.isfinite(config["timeout_s"]):
         raise ConfigError(f"{key('timeout_s')}: {config['timeout_s']} is not a finite number")
+    rounds = config["rounds"]
+    if rounds["min"] > rounds["max"]:
+        raise ConfigError(
+            f"{key('rounds.min')}: {rounds['min']} is more than rounds.max ({rounds['max']}); "
+            "allowed: at most rounds.max"
+        )
     notes = []
     workloads = workload_grid(
         config["workloads"], config["strategies"], "workloads" in defaults, notes
