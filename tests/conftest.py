@@ -14,3 +14,11 @@ for folder in (SCRIPTS, STRATEGIES):
 @pytest.fixture
 def python():
     return sys.executable
+
+
+def pytest_collection_modifyitems(items):
+    """A test that runs a strategy script (the `python` fixture) starts real processes:
+    it is an integration test, left out of `make test-fast`."""
+    for item in items:
+        if "python" in getattr(item, "fixturenames", ()) and "workflow" not in item.keywords:
+            item.add_marker(pytest.mark.integration)

@@ -98,6 +98,7 @@ def array_cases():
                 yield pytest.param(name, n, p, id=f"{name}-n{n}-p{p}")
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name,n,processes_", list(array_cases()))
 def test_array_strategy_gives_the_single_process_output(tmp_path, name, n, processes_):
     answer, _ = run_array(name, n, processes_, None, tmp_path)
@@ -105,6 +106,7 @@ def test_array_strategy_gives_the_single_process_output(tmp_path, name, n, proce
     assert processes.live_descendants() == []
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name,method", [
     pytest.param(name, method, id=f"{name}-{method}")
     for name in ARRAY_STRATEGIES if registry.starts_processes(name)
@@ -115,6 +117,7 @@ def test_array_strategy_under_every_start_method(tmp_path, name, method):
     assert job.context.get_start_method() == method
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name", ARRAY_STRATEGIES)
 def test_array_strategy_marks_set_up_before_its_other_phases(tmp_path, name):
     module = registry.load(name)
@@ -202,6 +205,7 @@ def sample_before_and_after(command: list[str]) -> memory.TreeSampler:
     return sampler
 
 
+@pytest.mark.integration
 def test_sampler_finds_a_known_200_mb_allocation_within_ten_percent():
     sampler = sample_before_and_after([sys.executable, "-c", HOLDER])
     assert sampler.pss[1] - sampler.pss[0] == pytest.approx(200e6, rel=0.10)
@@ -242,6 +246,7 @@ TREE = textwrap.dedent("""\
     """)
 
 
+@pytest.mark.integration
 def test_sampler_sums_the_tree_and_counts_shared_pages_once(tmp_path):
     # parent and child both map the same 100 MB segment and hold 50 MB each of their own:
     # the tree holds 200 MB; summing RSS would say 300 MB
@@ -269,6 +274,7 @@ def memory_records(tmp_path_factory):
     return records
 
 
+@pytest.mark.integration
 def test_record_carries_memory_of_every_repeat_and_what_sampling_cost(memory_records):
     cell = memory_records["shared_memory"]
     assert cell["payload_bytes"] == cell["memory"]["payload_bytes"] == 16 * 4_000_000
@@ -285,6 +291,7 @@ def test_record_carries_memory_of_every_repeat_and_what_sampling_cost(memory_rec
     assert 0 < sampler["cpu_cores"] < 0.25
 
 
+@pytest.mark.integration
 def test_zero_copy_stays_near_one_payload_and_copying_grows(memory_records):
     # large, stable ratios (the README's table has the measured ones at every size)
     def extra_over_payload(cell):

@@ -11,6 +11,8 @@ from mpbench.job import Job
 from mpbench.primes import count_primes_sieve
 from mpbench.split import split_work
 
+pytestmark = pytest.mark.integration  # every test here runs strategies in real processes
+
 STRATEGIES = [name for name in registry.names() if "primes" in registry.workloads(name)]
 # N = 2 and 3 (the smallest), 98 and 7920 (just above the primes 97 and 7919), 1000 (round)
 SIZES = [2, 3, 98, 1000, 7920]
