@@ -5,9 +5,9 @@ import math
 
 import numpy as np
 import pytest
-from test_summary import RECORDS, make_record
 
 from mpbench.analysis import amdahl, summary
+from test_summary import RECORDS
 
 
 def test_amdahl_speedup_on_known_numbers():
@@ -29,7 +29,9 @@ def test_the_fit_recovers_a_known_serial_fraction():
 
 
 def test_on_two_cores_the_fit_is_the_mean_karp_flatt_of_the_rounds():
-    records = copy.deepcopy(RECORDS)  # single 4.0 s in every round; pool_map static at P = 2: 2.5, 2.5, 3.5
+    records = copy.deepcopy(
+        RECORDS
+    )  # single 4.0 s in every round; pool_map static at P = 2: 2.5, 2.5, 3.5
     fits = amdahl.fit_table(summary.repeats_table(records)).set_index(["strategy", "split"])
     static = fits.loc[("pool_map", "static")]
     expected = np.mean([summary.karp_flatt(4.0 / t, 2, 2) for t in (2.5, 2.5, 3.5)])

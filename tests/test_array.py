@@ -1,7 +1,6 @@
 """The array workload: its kernel, every strategy's output, the memory sampler, and what a
 cell leaves behind (shared memory segments, files, processes), passed or failed."""
 
-import json
 import multiprocessing
 import subprocess
 import sys
@@ -11,15 +10,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import STRATEGIES
-from test_harness import fake_strategy, run_script
 
+from conftest import STRATEGIES
 from mpbench import array, memory, processes, record, timing
 from mpbench.experiment import registry
 from mpbench.job import Job
+from mpbench.split import SINGLE, split_work
 from mpbench.strategy import Strategy
 from mpbench.workloads import input_path
-from mpbench.split import SINGLE, split_work
+from test_harness import fake_strategy, run_script
 
 ARRAY_STRATEGIES = [name for name in registry.names() if "array" in registry.workloads(name)]
 SHM = Path("/dev/shm")
@@ -30,6 +29,7 @@ def mpbench_segments() -> set[str]:
 
 
 # --- the kernel -------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("n", [1, 2, 3, array.BLOCK - 1, array.BLOCK + 1, 3 * array.BLOCK + 5])
 def test_kernel_on_any_slices_gives_the_whole_arrays_output_bit_for_bit(n):
@@ -75,6 +75,7 @@ def test_digest_tells_a_changed_element_and_names_a_wrong_type():
 
 # --- every strategy ---------------------------------------------------------------------
 
+
 def run_array(name: str, n: int, processes_: int, method: str | None, scratch: Path):
     """One checked run of a strategy (wrong output, leftover processes or segments raise)."""
     module = registry.load(name)
@@ -83,8 +84,16 @@ def run_array(name: str, n: int, processes_: int, method: str | None, scratch: P
     path = input_path("array", n, str(scratch))
     if not Path(path).exists():
         array.write_input(n, path)
-    job = Job("array", n, processes_, split, split_work(n, processes_, split, range(n)),
-                      multiprocessing.get_context(method), path, str(scratch))
+    job = Job(
+        "array",
+        n,
+        processes_,
+        split,
+        split_work(n, processes_, split, range(n)),
+        multiprocessing.get_context(method),
+        path,
+        str(scratch),
+    )
     answer, _, _ = timing.checked_run(module.array, job, array.expected_digest(n), "test run")
     return answer, job
 
@@ -107,10 +116,15 @@ def test_array_strategy_gives_the_single_process_output(tmp_path, name, n, proce
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("name,method", [
-    pytest.param(name, method, id=f"{name}-{method}")
-    for name in ARRAY_STRATEGIES if registry.starts_processes(name)
-    for method in registry.start_methods(name)])
+@pytest.mark.parametrize(
+    "name,method",
+    [
+        pytest.param(name, method, id=f"{name}-{method}")
+        for name in ARRAY_STRATEGIES
+        if registry.starts_processes(name)
+        for method in registry.start_methods(name)
+    ],
+)
 def test_array_strategy_under_every_start_method(tmp_path, name, method):
     answer, job = run_array(name, 1001, 3, method, tmp_path)
     assert answer == array.expected_digest(1001)
@@ -125,8 +139,16 @@ def test_array_strategy_marks_set_up_before_its_other_phases(tmp_path, name):
     processes_ = 1 if split == SINGLE else 2
     path = input_path("array", 5000, str(tmp_path))
     array.write_input(5000, path)
-    job = Job("array", 5000, processes_, split, split_work(5000, processes_, split,
-                      range(5000)), multiprocessing.get_context("fork"), path, str(tmp_path))
+    job = Job(
+        "array",
+        5000,
+        processes_,
+        split,
+        split_work(5000, processes_, split, range(5000)),
+        multiprocessing.get_context("fork"),
+        path,
+        str(tmp_path),
+    )
     started = time.perf_counter()
     module.array(job)
     finished = time.perf_counter()
@@ -141,9 +163,18 @@ def test_the_matrix_of_strategies_and_workloads():
     runs = {name: set(registry.workloads(name)) for name in registry.names()}
     # (>=: a strategy added later may run either workload)
     assert {n for n, w in runs.items() if w == {"primes", "array"}} >= {
-        "single", "threads", "process_queue", "pool_map", "pool_map_async", "pool_apply_async",
-        "process_pool_executor", "manager", "sharedctypes_array", "shared_numpy",
-        "mmap_anonymous"}
+        "single",
+        "threads",
+        "process_queue",
+        "pool_map",
+        "pool_map_async",
+        "pool_apply_async",
+        "process_pool_executor",
+        "manager",
+        "sharedctypes_array",
+        "shared_numpy",
+        "mmap_anonymous",
+    }
     assert {n for n, w in runs.items() if w == {"array"}} >= {"pipe", "shared_memory", "mmap_file"}
     assert {n for n, w in runs.items() if w == {"primes"}} >= {"sharedctypes_value", "numpy_sieve"}
 
@@ -170,8 +201,14 @@ def test_readme_matrix_matches_the_strategies():
 
 def test_strategies_declare_how_the_data_reaches_their_workers():
     zero_copy = {name for name in ARRAY_STRATEGIES if registry.data_path(name) == "zero-copy"}
-    assert zero_copy == {"threads", "sharedctypes_array", "shared_numpy", "shared_memory",
-                         "mmap_anonymous", "mmap_file"}
+    assert zero_copy == {
+        "threads",
+        "sharedctypes_array",
+        "shared_numpy",
+        "shared_memory",
+        "mmap_anonymous",
+        "mmap_file",
+    }
     with pytest.raises(ValueError, match="DATA_PATH must be one of copies, zero-copy, got 'shm'"):
         Strategy.of({"SPLITS": ("static",), "DATA_PATH": "shm", "__file__": "x.py"})
 
@@ -265,10 +302,29 @@ def memory_records(tmp_path_factory):
     records = {}
     for name in ("shared_memory", "pool_map"):
         output = folder / f"{name}.json"
-        done = run_script(sys.executable, STRATEGIES / f"{name}.py", "--workload", "array",
-                          "--n", 4_000_000, "--processes", 2, "--split", "static",
-                          "--warmups", 0, "--min-rounds", 2, "--max-rounds", 2, "--start-method", "fork",
-                          "--output", output, timeout=120)
+        done = run_script(
+            sys.executable,
+            STRATEGIES / f"{name}.py",
+            "--workload",
+            "array",
+            "--n",
+            4_000_000,
+            "--processes",
+            2,
+            "--split",
+            "static",
+            "--warmups",
+            0,
+            "--min-rounds",
+            2,
+            "--max-rounds",
+            2,
+            "--start-method",
+            "fork",
+            "--output",
+            output,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         records[name] = record.read(output)
     return records
@@ -329,21 +385,44 @@ def test_segment_names_are_unique_per_run_and_per_segment():
     assert all(name.startswith("mpbench-") for name in names)
 
 
-@pytest.mark.parametrize("then,code,message", [
-    # fails with the segment still there: the harness unlinks it
-    ("raise RuntimeError('broken on purpose')", 1, "broken on purpose"),
-    # hangs with a pool running: the supervisor kills the tree and unlinks the segment
-    ("with job.pool() as pool: pool.map(time.sleep, [3600] * job.processes)", 124, "timed out"),
-    # returns the right output but forgets its segment: the run fails, naming it
-    ("return compute(np.frombuffer(segment.buf, dtype=np.float64).copy())", 1,
-     "leaving /dev/shm/mpbench-"),
-], ids=["fails", "hangs", "forgets"])
+@pytest.mark.parametrize(
+    "then,code,message",
+    [
+        # fails with the segment still there: the harness unlinks it
+        ("raise RuntimeError('broken on purpose')", 1, "broken on purpose"),
+        # hangs with a pool running: the supervisor kills the tree and unlinks the segment
+        ("with job.pool() as pool: pool.map(time.sleep, [3600] * job.processes)", 124, "timed out"),
+        # returns the right output but forgets its segment: the run fails, naming it
+        (
+            "return compute(np.frombuffer(segment.buf, dtype=np.float64).copy())",
+            1,
+            "leaving /dev/shm/mpbench-",
+        ),
+    ],
+    ids=["fails", "hangs", "forgets"],
+)
 def test_no_segment_or_process_survives_a_failed_cell(python, tmp_path, then, code, message):
     names = tmp_path / "names"
     script = fake_strategy(tmp_path, ARRAY_FAKE.format(pids=str(names), then=then))
     before = mpbench_segments()
-    done = run_script(python, script, "--workload", "array", "--n", 50_000, "--processes", 2,
-                      "--timeout", 5, "--warmups", 0, "--min-rounds", 1, "--max-rounds", 1)
+    done = run_script(
+        python,
+        script,
+        "--workload",
+        "array",
+        "--n",
+        50_000,
+        "--processes",
+        2,
+        "--timeout",
+        5,
+        "--warmups",
+        0,
+        "--min-rounds",
+        1,
+        "--max-rounds",
+        1,
+    )
     assert done.returncode == code, done.stderr
     assert message in done.stderr
     created = names.read_text().split()
@@ -357,9 +436,26 @@ def test_a_passing_cell_leaves_no_segment_or_file(python, tmp_path):
     before = mpbench_segments()
     for name in ("shared_memory", "mmap_file", "sharedctypes_array"):
         output = tmp_path / f"{name}.json"
-        done = run_script(python, STRATEGIES / f"{name}.py", "--workload", "array", "--n", 3001,
-                          "--processes", 3, "--split", "static", "--warmups", 0, "--min-rounds", 1, "--max-rounds", 1,
-                          "--output", output)
+        done = run_script(
+            python,
+            STRATEGIES / f"{name}.py",
+            "--workload",
+            "array",
+            "--n",
+            3001,
+            "--processes",
+            3,
+            "--split",
+            "static",
+            "--warmups",
+            0,
+            "--min-rounds",
+            1,
+            "--max-rounds",
+            1,
+            "--output",
+            output,
+        )
         assert done.returncode == 0, done.stderr
         assert record.read(output)["answer"] == array.expected_digest(3001)
     assert mpbench_segments() - before == set()
@@ -369,14 +465,29 @@ def test_a_passing_cell_leaves_no_segment_or_file(python, tmp_path):
 def test_manager_above_its_size_limit_is_skipped_not_run(python, tmp_path):
     output = tmp_path / "cell.json"
     started = time.monotonic()
-    done = run_script(python, STRATEGIES / "manager.py", "--workload", "array", "--n", 10**9,
-                      "--processes", 2, "--split", "static", "--size-limit", 3_000_000,
-                      "--output", output)
+    done = run_script(
+        python,
+        STRATEGIES / "manager.py",
+        "--workload",
+        "array",
+        "--n",
+        10**9,
+        "--processes",
+        2,
+        "--split",
+        "static",
+        "--size-limit",
+        3_000_000,
+        "--output",
+        output,
+    )
     assert time.monotonic() - started < 20  # a billion elements would take hours: not run
     assert done.returncode == 0, done.stderr
     cell = record.read(output)
-    assert cell["skipped"] == ("above the limit: n = 1000000000 > size limit 3000000 for "
-                               "manager on array (config key size_limits)")
+    assert cell["skipped"] == (
+        "above the limit: n = 1000000000 > size limit 3000000 for "
+        "manager on array (config key size_limits)"
+    )
     assert cell["size_limit"] == 3_000_000 and cell["payload_bytes"] == 16 * 10**9
     assert "repeats_s" not in cell and "memory" not in cell
     assert "skipped, above the limit" in done.stderr
@@ -384,17 +495,45 @@ def test_manager_above_its_size_limit_is_skipped_not_run(python, tmp_path):
 
 def test_below_its_size_limit_manager_runs(python, tmp_path):
     output = tmp_path / "cell.json"
-    done = run_script(python, STRATEGIES / "manager.py", "--workload", "array", "--n", 3001,
-                      "--processes", 2, "--split", "static", "--size-limit", 3001,
-                      "--warmups", 0, "--min-rounds", 1, "--max-rounds", 1, "--output", output)
+    done = run_script(
+        python,
+        STRATEGIES / "manager.py",
+        "--workload",
+        "array",
+        "--n",
+        3001,
+        "--processes",
+        2,
+        "--split",
+        "static",
+        "--size-limit",
+        3001,
+        "--warmups",
+        0,
+        "--min-rounds",
+        1,
+        "--max-rounds",
+        1,
+        "--output",
+        output,
+    )
     assert done.returncode == 0, done.stderr
     cell = record.read(output)
     assert "skipped" not in cell and cell["answer"] == array.expected_digest(3001)
 
 
 def test_array_refuses_the_dynamic_split(python, tmp_path):
-    done = run_script(python, STRATEGIES / "pool_map.py", "--workload", "array", "--n", 100,
-                      "--processes", 2, "--split", "dynamic")
+    done = run_script(
+        python,
+        STRATEGIES / "pool_map.py",
+        "--workload",
+        "array",
+        "--n",
+        100,
+        "--processes",
+        2,
+        "--split",
+        "dynamic",
+    )
     assert done.returncode == 2
     assert "workload 'array' has no split 'dynamic'; allowed: none, static" in done.stderr
-

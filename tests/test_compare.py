@@ -15,10 +15,21 @@ def repeats(times_by_cell: dict, host="alpha", python="3.11.7"):
     rows = []
     for (strategy, n), times in times_by_cell.items():
         for i, t in enumerate(times, 1):
-            rows.append({"workload": "primes", "strategy": strategy, "start_method": "fork",
-                         "split": "dynamic", "n": n,
-                         "processes": 2, "hostname": host, "python_version": python,
-                         "python_build": "b", "repeat": i, "total_s": t})
+            rows.append(
+                {
+                    "workload": "primes",
+                    "strategy": strategy,
+                    "start_method": "fork",
+                    "split": "dynamic",
+                    "n": n,
+                    "processes": 2,
+                    "hostname": host,
+                    "python_version": python,
+                    "python_build": "b",
+                    "repeat": i,
+                    "total_s": t,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -39,13 +50,22 @@ def test_twice_as_fast_with_tight_repeats_is_faster():
 
 
 def test_reproducibility_counts_only_cells_steady_in_both_sets():
-    a = {("pool_map", 100): [2.0, 2.0, 2.02], ("manager", 100): [3.0, 4.0, 3.0],
-         ("pool_map", 200): [5.0, 5.05, 4.95]}
-    b = {("pool_map", 100): [2.02, 2.01, 2.0], ("manager", 100): [3.05, 3.0, 3.02],
-         ("pool_map", 200): [5.6, 5.5, 5.5]}
+    a = {
+        ("pool_map", 100): [2.0, 2.0, 2.02],
+        ("manager", 100): [3.0, 4.0, 3.0],
+        ("pool_map", 200): [5.0, 5.05, 4.95],
+    }
+    b = {
+        ("pool_map", 100): [2.02, 2.01, 2.0],
+        ("manager", 100): [3.05, 3.0, 3.02],
+        ("pool_map", 200): [5.6, 5.5, 5.5],
+    }
     table = compare(repeats(a), repeats(b))
     assert table.set_index(["strategy", "n"])["steady"].to_dict() == {
-        ("manager", 100): False, ("pool_map", 100): True, ("pool_map", 200): True}
+        ("manager", 100): False,
+        ("pool_map", 100): True,
+        ("pool_map", 200): True,
+    }
     # 2 steady cells: pool_map at 100 within 5 %, at 200 10 % slower
     assert "1 of 2 cells with CV <= 10% in both (50%)" in summary_line(table)
 
@@ -84,9 +104,19 @@ def test_command_line_writes_the_table(tmp_path):
     for name, times in (("a", A), ("b", {("pool_map", 100): [1.0, 1.0, 1.01, 0.99, 1.0]})):
         (tmp_path / name / "summary").mkdir(parents=True)
         repeats(times).to_csv(tmp_path / name / "summary" / "repeats.csv", index=False)
-    done = subprocess.run([sys.executable, str(SCRIPTS / "compare.py"), str(tmp_path / "a"),
-                           str(tmp_path / "b"), "--output", str(tmp_path / "out")],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPTS / "compare.py"),
+            str(tmp_path / "a"),
+            str(tmp_path / "b"),
+            "--output",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("1 common cells: 1 faster, 0 slower")
     assert pd.read_csv(tmp_path / "out" / "compare.csv")["verdict"].item() == "faster"
@@ -94,13 +124,18 @@ def test_command_line_writes_the_table(tmp_path):
 
 
 def test_command_line_refuses_a_folder_without_results(tmp_path):
-    done = subprocess.run([sys.executable, str(SCRIPTS / "compare.py"), str(tmp_path),
-                           str(tmp_path)], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, str(SCRIPTS / "compare.py"), str(tmp_path), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert "no summary/repeats.csv" in done.stderr
 
 
 # Paired rounds: each round times the baseline (single) beside the strategy.
+
 
 def paired(cells: dict, machine=1.0, rounds=12, noise=0.01, seed=0, host="alpha"):
     """Rounds of cells {(strategy, n): (t1, tp)}: the baseline and the strategy each with
@@ -111,16 +146,34 @@ def paired(cells: dict, machine=1.0, rounds=12, noise=0.01, seed=0, host="alpha"
         for i in range(1, rounds + 1):
             base = machine * t1 * rng.lognormal(0, noise)
             total = machine * tp * rng.lognormal(0, noise)
-            rows.append({"workload": "primes", "strategy": strategy, "start_method": "fork",
-                         "split": "dynamic", "n": n, "processes": 2, "hostname": host,
-                         "python_version": "3.11.7", "python_build": "b", "repeat": i,
-                         "total_s": total, "baseline_s": base, "speedup": base / total,
-                         "strategy_first": bool(i % 2), "cores": 2})
+            rows.append(
+                {
+                    "workload": "primes",
+                    "strategy": strategy,
+                    "start_method": "fork",
+                    "split": "dynamic",
+                    "n": n,
+                    "processes": 2,
+                    "hostname": host,
+                    "python_version": "3.11.7",
+                    "python_build": "b",
+                    "repeat": i,
+                    "total_s": total,
+                    "baseline_s": base,
+                    "speedup": base / total,
+                    "strategy_first": bool(i % 2),
+                    "cores": 2,
+                }
+            )
     return pd.DataFrame(rows)
 
 
-CELLS = {("pool_map", 100): (0.40, 0.21), ("manager", 100): (0.40, 0.90),
-         ("pool_map", 1000): (4.0, 2.05), ("pipe", 1000): (4.0, 2.4)}
+CELLS = {
+    ("pool_map", 100): (0.40, 0.21),
+    ("manager", 100): (0.40, 0.90),
+    ("pool_map", 1000): (4.0, 2.05),
+    ("pipe", 1000): (4.0, 2.4),
+}
 
 
 def test_a_slower_machine_is_slower_in_time_but_not_in_speedup():
@@ -137,10 +190,18 @@ def test_a_slower_machine_is_slower_in_time_but_not_in_speedup():
         assert (table[f"speedup_{label}"] <= table[f"speedup_{label}_high"]).all()
     assert (table["speedup_ci_low"] < 1).all() and (table["speedup_ci_high"] > 1).all()
     assert table.set_index(["strategy", "n"])["t1_a_s"].to_dict() == pytest.approx(
-        {("pool_map", 100): 0.4, ("manager", 100): 0.4, ("pool_map", 1000): 4.0,
-         ("pipe", 1000): 4.0}, rel=0.02)
-    assert ("paired speedups (single >= 50 ms, 4 cells): 100% agree within 5% (4 of 4), "
-            "100% of intervals overlap (4 of 4)") in summary_line(table)
+        {
+            ("pool_map", 100): 0.4,
+            ("manager", 100): 0.4,
+            ("pool_map", 1000): 4.0,
+            ("pipe", 1000): 4.0,
+        },
+        rel=0.02,
+    )
+    assert (
+        "paired speedups (single >= 50 ms, 4 cells): 100% agree within 5% (4 of 4), "
+        "100% of intervals overlap (4 of 4)"
+    ) in summary_line(table)
 
 
 def test_the_same_machine_scaled_exactly_gives_the_same_speedups():
@@ -186,17 +247,33 @@ def test_old_results_without_baseline_times_still_compare_times():
 
 
 def test_the_speedup_shares_count_only_cells_whose_single_takes_50_ms():
-    a = {("pool_map", 100): (0.2, 0.1), ("manager", 100): (0.2, 0.4),  # single 200 ms
-         ("pool_map", 10): (0.01, 0.02), ("manager", 10): (0.01, 0.02),  # single 10 ms
-         ("pipe", 10): (0.049, 0.04)}
-    b = {**a, ("manager", 100): (0.2, 0.2),  # 2x higher speedup: disagrees, apart
-         ("pool_map", 10): (0.01, 0.01), ("manager", 10): (0.01, 0.01), ("pipe", 10): (0.049, 0.02)}
+    a = {
+        ("pool_map", 100): (0.2, 0.1),
+        ("manager", 100): (0.2, 0.4),  # single 200 ms
+        ("pool_map", 10): (0.01, 0.02),
+        ("manager", 10): (0.01, 0.02),  # single 10 ms
+        ("pipe", 10): (0.049, 0.04),
+    }
+    b = {
+        **a,
+        ("manager", 100): (0.2, 0.2),  # 2x higher speedup: disagrees, apart
+        ("pool_map", 10): (0.01, 0.01),
+        ("manager", 10): (0.01, 0.01),
+        ("pipe", 10): (0.049, 0.02),
+    }
     table = compare(paired(a, seed=6), paired(b, seed=7))
     judged = table.set_index(["strategy", "n"])["speedups_agree"].to_dict()
-    assert judged == {("pool_map", 100): True, ("manager", 100): False, ("pool_map", 10): False,
-                      ("manager", 10): False, ("pipe", 10): False}
-    assert ("paired speedups (single >= 50 ms, 2 cells): 50% agree within 5% (1 of 2), "
-            "50% of intervals overlap (1 of 2); 1 higher, 0 lower") in summary_line(table)
+    assert judged == {
+        ("pool_map", 100): True,
+        ("manager", 100): False,
+        ("pool_map", 10): False,
+        ("manager", 10): False,
+        ("pipe", 10): False,
+    }
+    assert (
+        "paired speedups (single >= 50 ms, 2 cells): 50% agree within 5% (1 of 2), "
+        "50% of intervals overlap (1 of 2); 1 higher, 0 lower"
+    ) in summary_line(table)
     fast_only = table[table["n"] == 10]
     assert "paired speedups (single >= 50 ms): no cell" in summary_line(fast_only)
 
@@ -205,18 +282,41 @@ def test_command_line_writes_the_speedup_columns_and_line(tmp_path):
     for name, machine in (("a", 1.0), ("b", 1.2)):
         (tmp_path / name / "summary").mkdir(parents=True)
         paired(CELLS, machine=machine, seed=int(machine * 10)).to_csv(
-            tmp_path / name / "summary" / "repeats.csv", index=False)
-    done = subprocess.run([sys.executable, str(SCRIPTS / "compare.py"), str(tmp_path / "a"),
-                           str(tmp_path / "b"), "--output", str(tmp_path / "out")],
-                          capture_output=True, text=True, timeout=60)
+            tmp_path / name / "summary" / "repeats.csv", index=False
+        )
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPTS / "compare.py"),
+            str(tmp_path / "a"),
+            str(tmp_path / "b"),
+            "--output",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("4 common cells: 0 faster, 4 slower")
     assert "paired speedups (single >= 50 ms, 4 cells): 100% agree" in done.stdout
     written_line = (tmp_path / "out" / "compare.txt").read_text()
     assert "paired speedups (single >= 50 ms, 4 cells)" in written_line
     written = pd.read_csv(tmp_path / "out" / "compare.csv")
-    assert {"speedup_a", "speedup_a_low", "speedup_a_high", "speedup_b", "speedup_b_low",
-            "speedup_b_high", "t1_a_s", "speedup_ratio", "speedup_ci_low", "speedup_ci_high",
-            "speedup_verdict", "speedups_agree", "intervals_overlap"} <= set(written.columns)
+    assert {
+        "speedup_a",
+        "speedup_a_low",
+        "speedup_a_high",
+        "speedup_b",
+        "speedup_b_low",
+        "speedup_b_high",
+        "t1_a_s",
+        "speedup_ratio",
+        "speedup_ci_low",
+        "speedup_ci_high",
+        "speedup_verdict",
+        "speedups_agree",
+        "intervals_overlap",
+    } <= set(written.columns)
     assert set(written["speedup_verdict"]) == {"no significant difference"}
     assert (tmp_path / "out" / "compare.png").read_bytes()[:4] == b"\x89PNG"

@@ -30,8 +30,11 @@ TINY = {  # the config of tests/test_workflow.py, without its timing keys
     "timeout_s": 120,
     "workloads": [
         {"name": "primes", "n": [50, 500]},
-        {"name": "array", "n": [3001, 20000],
-         "strategies": ["single", "pool_map", "shared_memory", "manager"]},
+        {
+            "name": "array",
+            "n": [3001, 20000],
+            "strategies": ["single", "pool_map", "shared_memory", "manager"],
+        },
     ],
     "size_limits": {"manager": {"array": 5000}},
 }
@@ -50,8 +53,10 @@ def shipped(name: str) -> dict:
 
 
 def cell_ids(experiment) -> list[str]:
-    return ["{workload}/{strategy}/{start_method}/{split}/n{n}-p{processes}".format(**cell)
-            for cell in experiment.cells()]
+    return [
+        "{workload}/{strategy}/{start_method}/{split}/n{n}-p{processes}".format(**cell)
+        for cell in experiment.cells()
+    ]
 
 
 def test_cells_of_a_small_config():
@@ -75,26 +80,39 @@ def test_cells_of_the_workflow_tests_config():
     methods = {}
     for cell in primes:
         methods.setdefault(cell["strategy"], set()).add(cell["start_method"])
-    assert methods == {"single": {"none"}, "numpy_sieve": {"none"}, "threads": {"none"},
-                       "pool_map": {"fork", "spawn"}, "shared_numpy": {"fork", "spawn"}}
+    assert methods == {
+        "single": {"none"},
+        "numpy_sieve": {"none"},
+        "threads": {"none"},
+        "pool_map": {"fork", "spawn"},
+        "shared_numpy": {"fork", "spawn"},
+    }
     assert {(c["n"], c["processes"]) for c in primes if c["start_method"] == "spawn"} == {(50, 2)}
 
 
 def test_start_methods_apply_to_process_strategies_only_and_where_supported():
-    experiment = load({
-        "strategies": ["single", "threads", "pool_map", "mmap_anonymous"],
-        "processes": [2], "workloads": [{"name": "primes", "n": [99, 200]}],
-        "start_methods": [{"method": "spawn", "n": [99]}, "fork",
-                          {"method": "forkserver", "n": [200]}],
-    })
+    experiment = load(
+        {
+            "strategies": ["single", "threads", "pool_map", "mmap_anonymous"],
+            "processes": [2],
+            "workloads": [{"name": "primes", "n": [99, 200]}],
+            "start_methods": [
+                {"method": "spawn", "n": [99]},
+                "fork",
+                {"method": "forkserver", "n": [200]},
+            ],
+        }
+    )
     assert experiment.primary_start_method == "spawn"  # the first listed
     assert list(experiment.start_methods_of("pool_map")) == ["spawn", "fork", "forkserver"]
     assert list(experiment.start_methods_of("mmap_anonymous")) == ["fork"]
     assert list(experiment.start_methods_of("threads")) == ["none"]
     pool_map = {c for c in cell_ids(experiment) if "/pool_map/" in c}
-    assert pool_map == {f"primes/pool_map/{m}/{split}/n{n}-p2" for m, n in
-                        (("spawn", 99), ("fork", 99), ("fork", 200), ("forkserver", 200))
-                        for split in ("static", "dynamic")}
+    assert pool_map == {
+        f"primes/pool_map/{m}/{split}/n{n}-p2"
+        for m, n in (("spawn", 99), ("fork", 99), ("fork", 200), ("forkserver", 200))
+        for split in ("static", "dynamic")
+    }
 
 
 def test_the_schema_defaults_fit_each_other():
@@ -123,8 +141,14 @@ def test_defaults_are_filled_as_snakemake_fills_them_and_the_config_is_not_chang
 
 def test_cell_options():
     experiment = load({**TINY, "cpu_affinity": [0]})
-    cell = dict(workload="array", strategy="manager", start_method="fork", split="static",
-                n=3001, processes=2)
+    cell = dict(
+        workload="array",
+        strategy="manager",
+        start_method="fork",
+        split="static",
+        n=3001,
+        processes=2,
+    )
     assert experiment.cell_options(cell) == "--start-method fork --size-limit 5000 --cpu-affinity 0"
     wildcards = types.SimpleNamespace(**{**cell, "strategy": "single", "start_method": "none"})
     assert experiment.cell_options(wildcards) == "--cpu-affinity 0"  # Snakemake's wildcards
@@ -138,8 +162,11 @@ def test_issue_11_default_start_methods_fit_any_experiment():
     assert list(experiment.start_methods) == ["fork"]
     assert cell_ids(experiment) == [
         "primes/single/none/none/n5000-p1",
-        *(f"primes/{s}/fork/{split}/n5000-p{p}" for s in ("pool_map", "process_pool_executor")
-          for split, p in (("static", 1), ("static", 3), ("dynamic", 3))),
+        *(
+            f"primes/{s}/fork/{split}/n5000-p{p}"
+            for s in ("pool_map", "process_pool_executor")
+            for split, p in (("static", 1), ("static", 3), ("dynamic", 3))
+        ),
     ]
     assert len(experiment.notes) == 2
     assert experiment.notes[0].startswith("config key 'start_methods[1]' (default): spawn ")
@@ -149,8 +176,10 @@ def test_a_default_restriction_keeps_what_the_experiment_has():
     experiment = load({"workloads": [{"name": "primes", "n": [10000, 20000]}]})
     assert experiment.start_methods["spawn"].n == (10000,)  # 300000 dropped
     assert experiment.start_methods["spawn"].processes == (2,)
-    assert experiment.notes[0] == ("config key 'start_methods[1].n' (default): 300000 not in the "
-                                   "experiment, dropped; spawn runs at n 10000 only")
+    assert experiment.notes[0] == (
+        "config key 'start_methods[1].n' (default): 300000 not in the "
+        "experiment, dropped; spawn runs at n 10000 only"
+    )
 
 
 def test_a_default_with_no_method_of_this_platform_falls_back_to_its_default(monkeypatch):
@@ -158,19 +187,23 @@ def test_a_default_with_no_method_of_this_platform_falls_back_to_its_default(mon
     experiment = load(ISSUE_11)  # fork and forkserver missing, spawn restricted to P = 2
     assert experiment.start_methods == {"spawn": experiment.start_methods["spawn"]}
     assert experiment.start_methods["spawn"].covers(5000, 3)  # everywhere
-    assert experiment.notes[-1] == ("config key 'start_methods' (default): none of its start "
-                                    "methods fits the experiment; spawn, this platform's "
-                                    "default, runs everywhere")
+    assert experiment.notes[-1] == (
+        "config key 'start_methods' (default): none of its start "
+        "methods fits the experiment; spawn, this platform's "
+        "default, runs everywhere"
+    )
 
 
 def test_a_default_workload_runs_only_the_strategies_the_user_chose():
     experiment = load({"strategies": ["single", "pool_map", "numpy_sieve"]})
     assert experiment.workloads["primes"].strategies == ("single", "pool_map", "numpy_sieve")
     assert experiment.workloads["array"].strategies == ("single", "pool_map")
-    assert experiment.notes == ("config key 'workloads[1].strategies' (default): threads, "
-                                "process_queue, pipe, manager, sharedctypes_array, shared_numpy, "
-                                "shared_memory, mmap_anonymous, mmap_file not in 'strategies', "
-                                "not run on 'array'",)
+    assert experiment.notes == (
+        "config key 'workloads[1].strategies' (default): threads, "
+        "process_queue, pipe, manager, sharedctypes_array, shared_numpy, "
+        "shared_memory, mmap_anonymous, mmap_file not in 'strategies', "
+        "not run on 'array'",
+    )
 
 
 def test_what_config_yaml_sets_is_a_default_under_a_users_config_file():
@@ -187,68 +220,110 @@ def test_a_users_restriction_outside_the_experiment_stays_an_error():
     for config, keys in ((mine, None), ({**shipped("config"), **mine}, mine)):
         with pytest.raises(ConfigError) as error:
             load(config, given=keys)
-        assert str(error.value) == ("config key 'start_methods[1].n': 7 not in the experiment; "
-                                    "allowed: 5000")
+        assert str(error.value) == (
+            "config key 'start_methods[1].n': 7 not in the experiment; allowed: 5000"
+        )
 
 
 NAMES = ", ".join(registry.names())
 BAD_CONFIGS = [
     # rounds
-    ({"rounds": {"min": 9, "max": 3}},
-     "config key 'rounds.min': 9 is more than rounds.max (3); allowed: at most rounds.max"),
-    ({"rounds": {"target": 0}}, "config key 'rounds.target': 0 is less than or equal to the "
-                                "minimum of 0"),
-    ({"rounds": {"rounds": 3}}, "config key 'rounds': unknown key 'rounds'; allowed keys: min, "
-                                "max, target, budget_s"),
+    (
+        {"rounds": {"min": 9, "max": 3}},
+        "config key 'rounds.min': 9 is more than rounds.max (3); allowed: at most rounds.max",
+    ),
+    (
+        {"rounds": {"target": 0}},
+        "config key 'rounds.target': 0 is less than or equal to the minimum of 0",
+    ),
+    (
+        {"rounds": {"rounds": 3}},
+        "config key 'rounds': unknown key 'rounds'; allowed keys: min, max, target, budget_s",
+    ),
     # strategies
-    ({"strategies": ["single", "pool_mapp"]},
-     f"config key 'strategies': unknown strategy 'pool_mapp'; allowed: {NAMES}"),
-    ({"strategies": ["pool_map"]},
-     "config key 'strategies' must include 'single': it is the baseline every speedup on "
-     "'primes' is measured against"),
+    (
+        {"strategies": ["single", "pool_mapp"]},
+        f"config key 'strategies': unknown strategy 'pool_mapp'; allowed: {NAMES}",
+    ),
+    (
+        {"strategies": ["pool_map"]},
+        "config key 'strategies' must include 'single': it is the baseline every speedup on "
+        "'primes' is measured against",
+    ),
     ({"strategies": []}, "config key 'strategies': [] should be non-empty"),
-    ({"strategies": ["single", "single"]}, "config key 'strategies': ['single', 'single'] has "
-                                           "non-unique elements"),
+    (
+        {"strategies": ["single", "single"]},
+        "config key 'strategies': ['single', 'single'] has non-unique elements",
+    ),
     # workloads
-    ({"workloads": [{"name": "array", "n": [10]}, {"name": "array", "n": [20]}]},
-     "config key 'workloads[1].name': workload 'array' is listed twice"),
-    ({"workloads": [{"name": "array", "n": [10], "strategies": ["single", "numpy_sieve"]}]},
-     "config key 'workloads[0].strategies': 'numpy_sieve' cannot run workload 'array'; allowed: "
-     "manager, mmap_anonymous, mmap_file, pipe, "),
-    ({"workloads": [{"name": "array", "n": [10], "strategies": ["pipe"]}]},
-     "config key 'workloads[0].strategies' must include 'single': it is the baseline every "
-     "speedup on 'array' is measured against"),
-    ({"strategies": ["pipe"], "workloads": [{"name": "array", "n": [10]}]},
-     "config key 'strategies' must include 'single': it is the baseline every speedup on "
-     "'array' is measured against"),
-    ({"workloads": [{"name": "primes", "n": [1000, 1]}]},
-     "config key 'workloads[0].n[1]': 1 is less than the minimum of 2"),
-    ({"workloads": [{"name": "primes", "n": [10, 10]}]},
-     "config key 'workloads[0].n': [10, 10] has non-unique elements"),
-    ({"workloads": [{"name": "primes", "n": [10.0]}]},
-     "config key 'workloads[0].n[0]': 10.0 is not of type 'integer'"),
-    ({"workloads": [{"name": "primes"}]},
-     "config key 'workloads[0]': 'n' is a required property"),
-    ({"workloads": [{"name": "primes", "n": [10], "size": 3}]},
-     "config key 'workloads[0]': unknown key 'size'; allowed keys: name, n, strategies"),
-    ({"workloads": {"primes": {"n": [10]}}},
-     "config key 'workloads': {'primes': {'n': [10]}} is not of type 'array' (The workloads"),
-    ({"workloads": [{"name": "sorting", "n": [10]}]},
-     "config key 'workloads[0].name': 'sorting' is not one of ['primes', 'array']"),
+    (
+        {"workloads": [{"name": "array", "n": [10]}, {"name": "array", "n": [20]}]},
+        "config key 'workloads[1].name': workload 'array' is listed twice",
+    ),
+    (
+        {"workloads": [{"name": "array", "n": [10], "strategies": ["single", "numpy_sieve"]}]},
+        "config key 'workloads[0].strategies': 'numpy_sieve' cannot run workload 'array'; allowed: "
+        "manager, mmap_anonymous, mmap_file, pipe, ",
+    ),
+    (
+        {"workloads": [{"name": "array", "n": [10], "strategies": ["pipe"]}]},
+        "config key 'workloads[0].strategies' must include 'single': it is the baseline every "
+        "speedup on 'array' is measured against",
+    ),
+    (
+        {"strategies": ["pipe"], "workloads": [{"name": "array", "n": [10]}]},
+        "config key 'strategies' must include 'single': it is the baseline every speedup on "
+        "'array' is measured against",
+    ),
+    (
+        {"workloads": [{"name": "primes", "n": [1000, 1]}]},
+        "config key 'workloads[0].n[1]': 1 is less than the minimum of 2",
+    ),
+    (
+        {"workloads": [{"name": "primes", "n": [10, 10]}]},
+        "config key 'workloads[0].n': [10, 10] has non-unique elements",
+    ),
+    (
+        {"workloads": [{"name": "primes", "n": [10.0]}]},
+        "config key 'workloads[0].n[0]': 10.0 is not of type 'integer'",
+    ),
+    ({"workloads": [{"name": "primes"}]}, "config key 'workloads[0]': 'n' is a required property"),
+    (
+        {"workloads": [{"name": "primes", "n": [10], "size": 3}]},
+        "config key 'workloads[0]': unknown key 'size'; allowed keys: name, n, strategies",
+    ),
+    (
+        {"workloads": {"primes": {"n": [10]}}},
+        "config key 'workloads': {'primes': {'n': [10]}} is not of type 'array' (The workloads",
+    ),
+    (
+        {"workloads": [{"name": "sorting", "n": [10]}]},
+        "config key 'workloads[0].name': 'sorting' is not one of ['primes', 'array']",
+    ),
     ({"workloads": []}, "config key 'workloads': [] should be non-empty"),
     # size_limits
-    ({"size_limits": {"manager": {"array": 1}}},
-     "config key 'size_limits.manager.array': 1 is less than the minimum of 2"),
-    ({"size_limits": {"pool_mapp": {"array": 100}}},
-     f"config key 'size_limits.pool_mapp': unknown strategy; allowed: {NAMES}"),
-    ({"size_limits": {"sharedctypes_value": {"array": 100}}},
-     "config key 'size_limits.sharedctypes_value.array': 'sharedctypes_value' does not run "
-     "workload 'array'; it runs: primes"),
-    ({"size_limits": {"pool_map": {"sorting": 100}}},
-     "config key 'size_limits.pool_map.sorting': 'pool_map' does not run workload 'sorting'; "
-     "it runs: primes, array"),
-    ({"size_limits": {"pool_map\nx": {"array": 100}}},  # still one line
-     "config key 'size_limits.pool_map\\nx': unknown strategy; allowed: "),
+    (
+        {"size_limits": {"manager": {"array": 1}}},
+        "config key 'size_limits.manager.array': 1 is less than the minimum of 2",
+    ),
+    (
+        {"size_limits": {"pool_mapp": {"array": 100}}},
+        f"config key 'size_limits.pool_mapp': unknown strategy; allowed: {NAMES}",
+    ),
+    (
+        {"size_limits": {"sharedctypes_value": {"array": 100}}},
+        "config key 'size_limits.sharedctypes_value.array': 'sharedctypes_value' does not run "
+        "workload 'array'; it runs: primes",
+    ),
+    (
+        {"size_limits": {"pool_map": {"sorting": 100}}},
+        "config key 'size_limits.pool_map.sorting': 'pool_map' does not run workload 'sorting'; "
+        "it runs: primes, array",
+    ),
+    (
+        {"size_limits": {"pool_map\nx": {"array": 100}}},  # still one line
+        "config key 'size_limits.pool_map\\nx': unknown strategy; allowed: ",
+    ),
     # processes and other numbers
     ({"processes": [2, 0]}, "config key 'processes[1]': 0 is less than the minimum of 1"),
     ({"processes": [1.0]}, "config key 'processes[0]': 1.0 is not of type 'integer'"),
@@ -263,32 +338,51 @@ BAD_CONFIGS = [
     ({"repeat": 5}, "config: unknown key 'repeat'; allowed keys: strategies, processes, "),
     ({"compare_with": ""}, "config key 'compare_with': '' should be non-empty"),
     # start_methods
-    ({"start_methods": ["fork", "vfork"]},
-     "config key 'start_methods[1]': 'vfork' is not one of ['fork', 'spawn', 'forkserver']"),
-    ({"start_methods": ["spawn", {"method": "spawn", "n": [10000]}]},
-     "config key 'start_methods[1]': start method 'spawn' is listed twice"),
-    ({"start_methods": [{"processes": [2]}]},
-     "config key 'start_methods[0]': 'method' is a required property"),
-    ({"start_methods": [{"method": "spawn", "procs": [2]}]},
-     "config key 'start_methods[0]': unknown key 'procs'; allowed keys: method, processes, n"),
+    (
+        {"start_methods": ["fork", "vfork"]},
+        "config key 'start_methods[1]': 'vfork' is not one of ['fork', 'spawn', 'forkserver']",
+    ),
+    (
+        {"start_methods": ["spawn", {"method": "spawn", "n": [10000]}]},
+        "config key 'start_methods[1]': start method 'spawn' is listed twice",
+    ),
+    (
+        {"start_methods": [{"processes": [2]}]},
+        "config key 'start_methods[0]': 'method' is a required property",
+    ),
+    (
+        {"start_methods": [{"method": "spawn", "procs": [2]}]},
+        "config key 'start_methods[0]': unknown key 'procs'; allowed keys: method, processes, n",
+    ),
     ({"start_methods": []}, "config key 'start_methods': [] should be non-empty"),
     # a restriction the user wrote must be inside the experiment
-    ({"start_methods": ["fork", {"method": "spawn", "processes": [3]}]},
-     "config key 'start_methods[1].processes': 3 not in the experiment; allowed: 1, 2, 4"),
-    ({"start_methods": [{"method": "spawn", "n": [999]}]},
-     "config key 'start_methods[0].n': 999 not in the experiment; allowed: 10000, 100000, "
-     "300000, 1000000, 10000000, 30000000"),
-    ({**ISSUE_11, "start_methods": ["fork", {"method": "spawn", "processes": [2]}]},
-     "config key 'start_methods[1].processes': 2 not in the experiment; allowed: 1, 3"),
+    (
+        {"start_methods": ["fork", {"method": "spawn", "processes": [3]}]},
+        "config key 'start_methods[1].processes': 3 not in the experiment; allowed: 1, 2, 4",
+    ),
+    (
+        {"start_methods": [{"method": "spawn", "n": [999]}]},
+        "config key 'start_methods[0].n': 999 not in the experiment; allowed: 10000, 100000, "
+        "300000, 1000000, 10000000, 30000000",
+    ),
+    (
+        {**ISSUE_11, "start_methods": ["fork", {"method": "spawn", "processes": [2]}]},
+        "config key 'start_methods[1].processes': 2 not in the experiment; allowed: 1, 3",
+    ),
     # cpu_affinity
     ({"cpu_affinity": [0, 4096]}, "config key 'cpu_affinity': CPU 4096 not available; allowed: 0"),
     ({"cpu_affinity": [-1]}, "config key 'cpu_affinity[0]': -1 is less than the minimum of 0"),
 ]
 
 
-@pytest.mark.parametrize("config,message", BAD_CONFIGS,
-                         ids=[m.split(":")[0].removeprefix("config key ") + f"-{i}"
-                              for i, (_, m) in enumerate(BAD_CONFIGS)])
+@pytest.mark.parametrize(
+    "config,message",
+    BAD_CONFIGS,
+    ids=[
+        m.split(":")[0].removeprefix("config key ") + f"-{i}"
+        for i, (_, m) in enumerate(BAD_CONFIGS)
+    ],
+)
 def test_bad_config_is_one_line_naming_the_key(config, message):
     with pytest.raises(ConfigError) as error:
         load(config)
@@ -305,8 +399,10 @@ def test_a_start_method_this_platform_lacks(monkeypatch):
     monkeypatch.setattr("multiprocessing.get_all_start_methods", lambda: ["fork", "spawn"])
     with pytest.raises(ConfigError) as error:
         load({"start_methods": ["fork", "forkserver"]})
-    assert str(error.value) == ("config key 'start_methods[1]': start method 'forkserver' is "
-                                "not available on this platform; allowed: fork, spawn")
+    assert str(error.value) == (
+        "config key 'start_methods[1]': start method 'forkserver' is "
+        "not available on this platform; allowed: fork, spawn"
+    )
 
 
 # Property-based: whatever the config, load() either makes an experiment with cells or
@@ -320,8 +416,9 @@ KNOWN = registry.names()
 WRONG_NAMES = ["pool_mapp", "", "Single", "a'b\nc", "single "]
 JUNK = st.recursive(
     st.none() | st.booleans() | st.integers(-5, 10**7) | st.floats() | st.text(max_size=6),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
-                                                                max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
     max_leaves=6,
 )
 SIZES = st.lists(st.sampled_from([2, 50, 99, 500, 1000]), min_size=1, max_size=3, unique=True)
@@ -341,8 +438,9 @@ def strategy_lists(draw, pool=KNOWN):
 @st.composite
 def workload_lists(draw):
     entries = []
-    for name in draw(st.lists(st.sampled_from(["primes", "array"]), min_size=1, max_size=2,
-                              unique=True)):
+    for name in draw(
+        st.lists(st.sampled_from(["primes", "array"]), min_size=1, max_size=2, unique=True)
+    ):
         entry = {"name": name, "n": draw(SIZES)}
         if draw(st.booleans()):
             runs = [s for s in KNOWN if name in registry.workloads(s)]
@@ -352,30 +450,52 @@ def workload_lists(draw):
 
 
 START_METHOD = st.sampled_from(["fork", "spawn", "forkserver"]).flatmap(
-    lambda method: st.just(method) | st.fixed_dictionaries(
-        {"method": st.just(method)}, optional={"processes": COUNTS, "n": SIZES}))
-NEAR_VALID = st.fixed_dictionaries({}, optional={
-    "strategies": strategy_lists(),
-    "processes": COUNTS,
-    "start_methods": st.lists(START_METHOD, min_size=1, max_size=3,
-                              unique_by=lambda m: m if isinstance(m, str) else m["method"]),
-    "warmups": st.integers(0, 3),
-    "timeout_s": st.floats(0.5, 1e3) | st.integers(1, 100),
-    "cpu_affinity": st.lists(st.sampled_from(sorted(os.sched_getaffinity(0))), min_size=1,
-                             unique=True),
-    "compare_with": st.text(min_size=1, max_size=5),
-    "workloads": workload_lists(),
-    "size_limits": st.dictionaries(st.sampled_from([*KNOWN, *WRONG_NAMES]), st.dictionaries(
-        st.sampled_from(["primes", "array", "sorting"]), st.integers(2, 10**6), max_size=2),
-        max_size=2),
-})
+    lambda method: (
+        st.just(method)
+        | st.fixed_dictionaries(
+            {"method": st.just(method)}, optional={"processes": COUNTS, "n": SIZES}
+        )
+    )
+)
+NEAR_VALID = st.fixed_dictionaries(
+    {},
+    optional={
+        "strategies": strategy_lists(),
+        "processes": COUNTS,
+        "start_methods": st.lists(
+            START_METHOD,
+            min_size=1,
+            max_size=3,
+            unique_by=lambda m: m if isinstance(m, str) else m["method"],
+        ),
+        "warmups": st.integers(0, 3),
+        "timeout_s": st.floats(0.5, 1e3) | st.integers(1, 100),
+        "cpu_affinity": st.lists(
+            st.sampled_from(sorted(os.sched_getaffinity(0))), min_size=1, unique=True
+        ),
+        "compare_with": st.text(min_size=1, max_size=5),
+        "workloads": workload_lists(),
+        "size_limits": st.dictionaries(
+            st.sampled_from([*KNOWN, *WRONG_NAMES]),
+            st.dictionaries(
+                st.sampled_from(["primes", "array", "sorting"]), st.integers(2, 10**6), max_size=2
+            ),
+            max_size=2,
+        ),
+    },
+)
 
 
 def parts(value, path=()):
     """The path of every part of a nested config, the whole first."""
     yield path
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(
-        value, list) else ()
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
     for name, inner in items:
         yield from parts(inner, (*path, name))
 
@@ -426,15 +546,20 @@ def check_cells(experiment) -> None:
         assert cell["split"] in registry.splits(strategy) and cell["split"] in (SINGLE, *SPLITS)
         assert type(cell["n"]) is int and cell["n"] in workload.sizes and cell["n"] >= 2
         assert type(cell["processes"]) is int and cell["processes"] in (1, *experiment.processes)
-        assert re.fullmatch(r"[1-9]\d*", str(cell["n"])) and re.fullmatch(r"[1-9]\d*",
-                                                                           str(cell["processes"]))
+        assert re.fullmatch(r"[1-9]\d*", str(cell["n"])) and re.fullmatch(
+            r"[1-9]\d*", str(cell["processes"])
+        )
         ids.add(tuple(cell.values()))
     assert len(ids) == len(cells)  # no cell twice
     assert experiment.primary_start_method in experiment.start_methods
 
 
-@settings(max_examples=500, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=500,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(configs())
 def test_any_config_loads_or_is_refused_in_one_line_naming_a_key(config):
     before = copy.deepcopy(config)
@@ -451,8 +576,12 @@ def test_any_config_loads_or_is_refused_in_one_line_naming_a_key(config):
     assert config == before or config != config  # unchanged (nan is not equal to itself)
 
 
-@settings(max_examples=200, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=200,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(NEAR_VALID, st.data())
 def test_every_default_fits_the_other_keys(config, data):
     """Leaving a key out of a config that loads (so that the schema's default, or

@@ -21,8 +21,12 @@ SIZES = (100_000, 1_000_000, 10_000_000)
 LIMIT = 1_000_000  # manager is skipped above it
 COPIES = {"single": 1.0, "pool_map": 3.0, "shared_memory": 1.0, "manager": 10.0}
 # the cells' data_path column, as the summary writes it for the array workload
-DATA_PATHS = {"single": "copies", "pool_map": "copies", "shared_memory": "zero-copy",
-              "manager": "copies"}
+DATA_PATHS = {
+    "single": "copies",
+    "pool_map": "copies",
+    "shared_memory": "zero-copy",
+    "manager": "copies",
+}
 
 
 def array_cell(strategy, n, processes, **values):
@@ -36,14 +40,27 @@ def array_cell(strategy, n, processes, **values):
     setup = 2e-9 * n if zero_copy else 1e-10 * n
     compute = (4e-8 if strategy == "single" else 2e-8 if zero_copy else 6e-8) * n
     row = {
-        "workload": "array", "strategy": strategy, "split": "none" if strategy == "single"
-        else "static", "start_method": "none" if strategy == "single" else "fork", "n": n,
-        "processes": processes, "cores": 2, "hostname": "alpha", "python_version": "3.11.7",
-        "reference": False, "flagged": False, "skipped": "", "data_path": DATA_PATHS[strategy],
-        "oversubscribed": processes > 2, "setup_median_s": setup, "startup_median_s": 0.01,
+        "workload": "array",
+        "strategy": strategy,
+        "split": "none" if strategy == "single" else "static",
+        "start_method": "none" if strategy == "single" else "fork",
+        "n": n,
+        "processes": processes,
+        "cores": 2,
+        "hostname": "alpha",
+        "python_version": "3.11.7",
+        "reference": False,
+        "flagged": False,
+        "skipped": "",
+        "data_path": DATA_PATHS[strategy],
+        "oversubscribed": processes > 2,
+        "setup_median_s": setup,
+        "startup_median_s": 0.01,
         "compute_median_s": compute,
-        "teardown_median_s": 0.005, "payload_bytes": float(payload),
-        "peak_pss_bytes": baseline + copies * payload, "baseline_pss_bytes": float(baseline),
+        "teardown_median_s": 0.005,
+        "payload_bytes": float(payload),
+        "peak_pss_bytes": baseline + copies * payload,
+        "baseline_pss_bytes": float(baseline),
         "pss_over_payload": copies,
     }
     row["median_s"] = setup + 0.01 + compute + 0.005
@@ -66,10 +83,16 @@ def add_speedups(rows, half_width=0.03):
         s = single[row["n"]] / row["median_s"]
         width = row.pop("_ci", half_width)
         usable = min(row["processes"], row["cores"])
-        row.update(speedup=s, speedup_low=s * (1 - width), speedup_high=s * (1 + width),
-                   rounds=7, unresolved=width > 0.05, efficiency=s / usable,
-                   efficiency_low=s * (1 - width) / usable,
-                   efficiency_high=s * (1 + width) / usable)
+        row.update(
+            speedup=s,
+            speedup_low=s * (1 - width),
+            speedup_high=s * (1 + width),
+            rounds=7,
+            unresolved=width > 0.05,
+            efficiency=s / usable,
+            efficiency_low=s * (1 - width) / usable,
+            efficiency_high=s * (1 + width) / usable,
+        )
     return rows
 
 
@@ -84,8 +107,10 @@ def array_cells():
     for row in rows:
         if row["strategy"] == "manager" and row["n"] > LIMIT:
             # a skipped cell; the numbers left in it must still never be drawn
-            row["skipped"] = (f"above the limit: n = {row['n']} > size limit {LIMIT} for manager "
-                              "on array (config key size_limits)")
+            row["skipped"] = (
+                f"above the limit: n = {row['n']} > size limit {LIMIT} for manager "
+                "on array (config key size_limits)"
+            )
         if row["strategy"] == "shared_memory" and row["n"] == 1_000_000 and row["processes"] == 2:
             row.update(peak_pss_bytes=np.nan, pss_over_payload=np.nan)  # no memory sample
         if row["strategy"] == "pool_map" and row["n"] == 100_000 and row["processes"] == 2:
@@ -101,8 +126,9 @@ def legend_texts(fig) -> list[str]:
     return [text.get_text() for legend in fig.legends for text in legend.get_texts()]
 
 
-@pytest.mark.parametrize("name", ["time_vs_n", "memory_vs_n", "speedup_vs_processes",
-                                  "setup_vs_compute"])
+@pytest.mark.parametrize(
+    "name", ["time_vs_n", "memory_vs_n", "speedup_vs_processes", "setup_vs_compute"]
+)
 def test_each_array_figure_writes_a_png(array_cells, tmp_path, name):
     figures.draw(name, array_cells, tmp_path / f"{name}.png", start_method="fork")
     assert (tmp_path / f"{name}.png").read_bytes()[:8] == PNG_SIGNATURE
@@ -132,16 +158,20 @@ def test_memory_vs_n_draws_each_strategy_at_p_cores_and_the_payload(array_cells,
 def test_memory_ratio_marks_the_bounds_and_floors_the_noise(array_cells, tmp_path):
     fig = figures.draw("memory_vs_n", array_cells, tmp_path / "m.png", start_method="fork")
     ratio_ax = fig.axes[1]
-    levels = {line.get_ydata()[0] for line in ratio_ax.lines
-              if line.get_linestyle() in (":", "--") and not line.get_gid()}
+    levels = {
+        line.get_ydata()[0]
+        for line in ratio_ax.lines
+        if line.get_linestyle() in (":", "--") and not line.get_gid()
+    }
     assert {figures.ONE_COPY, figures.ZERO_COPY_BOUND} <= levels
     ratio = lines_by_gid(ratio_ax)
     assert list(ratio["shared_memory"].get_ydata()) == [1.0, 1.0]
     # a negative ratio (noise) breaks the line and sits as a triangle on the floor
     pool_map = np.asarray(ratio["pool_map"].get_ydata(), dtype=float)
     assert np.isnan(pool_map[0]) and list(pool_map[1:]) == [4.0, 4.0]
-    floored = [line for line in ratio_ax.lines
-               if line.get_marker() == "v" and len(line.get_xdata())]
+    floored = [
+        line for line in ratio_ax.lines if line.get_marker() == "v" and len(line.get_xdata())
+    ]
     assert [list(line.get_ydata()) for line in floored] == [[figures.RATIO_FLOOR]]
 
 
@@ -162,8 +192,7 @@ def test_setup_vs_compute_stacks_the_phases_at_the_largest_n(array_cells, tmp_pa
 
 
 def test_array_speedup_shows_the_largest_n_and_no_skipped_cell(array_cells, tmp_path):
-    fig = figures.draw("speedup_vs_processes", array_cells, tmp_path / "p.png",
-                       start_method="fork")
+    fig = figures.draw("speedup_vs_processes", array_cells, tmp_path / "p.png", start_method="fork")
     panels = [ax for ax in fig.axes if ax.get_title()]
     assert len(panels) == 1 and "N = 10,000,000" in panels[0].get_title()
     lines = lines_by_gid(panels[0])
@@ -182,28 +211,46 @@ def test_time_vs_n_leaves_skipped_cells_out(array_cells, tmp_path):
 def primes_cell(strategy, n, processes):
     median = 0.02 if strategy == "single" else 0.03
     return {
-        "workload": "primes", "strategy": strategy, "split": "none" if strategy == "single"
-        else "dynamic", "start_method": "none" if strategy == "single" else "fork", "n": n,
-        "processes": processes, "cores": 2, "hostname": "alpha", "python_version": "3.11.7",
-        "reference": False, "flagged": False, "skipped": "", "data_path": np.nan,
-        "oversubscribed": processes > 2, "median_s": median,
-        "min_s": median, "max_s": median, "setup_median_s": 0.0, "startup_median_s": 0.01,
-        "compute_median_s": median - 0.015, "teardown_median_s": 0.005,
-        "payload_bytes": np.nan, "peak_pss_bytes": 30 * MB, "baseline_pss_bytes": 30 * MB,
+        "workload": "primes",
+        "strategy": strategy,
+        "split": "none" if strategy == "single" else "dynamic",
+        "start_method": "none" if strategy == "single" else "fork",
+        "n": n,
+        "processes": processes,
+        "cores": 2,
+        "hostname": "alpha",
+        "python_version": "3.11.7",
+        "reference": False,
+        "flagged": False,
+        "skipped": "",
+        "data_path": np.nan,
+        "oversubscribed": processes > 2,
+        "median_s": median,
+        "min_s": median,
+        "max_s": median,
+        "setup_median_s": 0.0,
+        "startup_median_s": 0.01,
+        "compute_median_s": median - 0.015,
+        "teardown_median_s": 0.005,
+        "payload_bytes": np.nan,
+        "peak_pss_bytes": 30 * MB,
+        "baseline_pss_bytes": 30 * MB,
         "pss_over_payload": np.nan,
     }
 
 
 def test_primes_phases_leave_out_the_empty_setup(tmp_path):
-    rows = [primes_cell("single", 1000, 1), primes_cell("pool_map", 1000, 1),
-            primes_cell("pool_map", 1000, 2)]
+    rows = [
+        primes_cell("single", 1000, 1),
+        primes_cell("pool_map", 1000, 1),
+        primes_cell("pool_map", 1000, 2),
+    ]
     cells = as_plot_reads_it(add_speedups(rows))
     fig = figures.draw("phases_small_n", cells, tmp_path / "phases.png", start_method="fork")
     assert legend_texts(fig) == ["start-up", "compute", "teardown", "single (one process)"]
     assert "set-up" not in fig.axes[0].get_xlabel()
     # primes moves no data: the speedup figure keeps its line style for the split
-    fig = figures.draw("speedup_vs_processes", cells, tmp_path / "speedup.png",
-                       start_method="fork")
+    fig = figures.draw("speedup_vs_processes", cells, tmp_path / "speedup.png", start_method="fork")
     assert lines_by_gid(fig.axes[0])["pool_map/dynamic"].get_linestyle() == "-"
     assert "dynamic split" in legend_texts(fig)
 
@@ -236,14 +283,31 @@ def primes_row(strategy, method, split, n, processes, speedup, **values):
     t1 = 1e-5 * n
     median = t1 / speedup
     row = {
-        "workload": "primes", "strategy": strategy, "start_method": method, "split": split,
-        "n": n, "processes": processes, "cores": 2, "hostname": "alpha",
-        "python_version": "3.11.7", "reference": strategy == "numpy_sieve", "flagged": False,
-        "flag_reason": "", "skipped": "", "data_path": np.nan, "oversubscribed": processes > 2,
-        "median_s": median, "min_s": 0.98 * median, "max_s": 1.05 * median,
-        "setup_median_s": 0.0, "startup_median_s": 0.2 * median,
-        "compute_median_s": 0.7 * median, "teardown_median_s": 0.1 * median,
-        "payload_bytes": np.nan, "peak_pss_bytes": 30 * MB, "baseline_pss_bytes": 30 * MB,
+        "workload": "primes",
+        "strategy": strategy,
+        "start_method": method,
+        "split": split,
+        "n": n,
+        "processes": processes,
+        "cores": 2,
+        "hostname": "alpha",
+        "python_version": "3.11.7",
+        "reference": strategy == "numpy_sieve",
+        "flagged": False,
+        "flag_reason": "",
+        "skipped": "",
+        "data_path": np.nan,
+        "oversubscribed": processes > 2,
+        "median_s": median,
+        "min_s": 0.98 * median,
+        "max_s": 1.05 * median,
+        "setup_median_s": 0.0,
+        "startup_median_s": 0.2 * median,
+        "compute_median_s": 0.7 * median,
+        "teardown_median_s": 0.1 * median,
+        "payload_bytes": np.nan,
+        "peak_pss_bytes": 30 * MB,
+        "baseline_pss_bytes": 30 * MB,
         "pss_over_payload": np.nan,
     }
     row.update(values)
@@ -279,11 +343,20 @@ def primes_cells():
 
 @pytest.fixture
 def fits():
-    return pd.DataFrame([
-        {"workload": "primes", "strategy": s, "start_method": m, "split": sp, "n": 100_000,
-         "serial_fraction": 0.05, "serial_fraction_se": 0.01}
-        for s, m, sp in PRIMES_SPEEDUPS
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "workload": "primes",
+                "strategy": s,
+                "start_method": m,
+                "split": sp,
+                "n": 100_000,
+                "serial_fraction": 0.05,
+                "serial_fraction_se": 0.01,
+            }
+            for s, m, sp in PRIMES_SPEEDUPS
+        ]
+    )
 
 
 def panel(fig, n):
@@ -291,8 +364,7 @@ def panel(fig, n):
 
 
 def collections_by_gid(ax) -> dict:
-    return {c.get_gid(): c for c in ax.collections
-            if isinstance(c, LineCollection) and c.get_gid()}
+    return {c.get_gid(): c for c in ax.collections if isinstance(c, LineCollection) and c.get_gid()}
 
 
 @pytest.mark.parametrize("entry", figures.FIGURES, ids=lambda e: f"{e.workload}-{e.name}")
@@ -308,8 +380,9 @@ def test_every_figure_has_its_caption_and_every_caption_a_figure():
     for entry in figures.FIGURES:
         assert entry.caption == f"workflow/report/{entry.workload}/{entry.name}.rst"
         assert (ROOT / entry.caption).is_file(), f"{entry.caption} is missing"
-    captions = {(path.parent.name, path.stem)
-                for path in (ROOT / "workflow/report").glob("*/*.rst")}
+    captions = {
+        (path.parent.name, path.stem) for path in (ROOT / "workflow/report").glob("*/*.rst")
+    }
     assert captions - registered == set(), "caption files without a registered figure"
     assert registered <= captions
 
@@ -322,22 +395,33 @@ def test_the_registry_puts_the_ranking_first_for_every_workload():
         assert [e.order for e in entries] == sorted(e.order for e in entries)
         assert len({e.name for e in entries}) == len(entries)
     primes = [e.name for e in figures.for_workload("primes")]
-    assert primes == ["speedup_ranking", "speedup_vs_processes", "efficiency_vs_processes",
-                      "time_vs_n", "amdahl_fits", "startup_cost", "phases_small_n",
-                      "fixed_cost"]
+    assert primes == [
+        "speedup_ranking",
+        "speedup_vs_processes",
+        "efficiency_vs_processes",
+        "time_vs_n",
+        "amdahl_fits",
+        "startup_cost",
+        "phases_small_n",
+        "fixed_cost",
+    ]
 
 
 def test_adding_a_figure_is_one_decorated_function(tmp_path):
     before = list(figures.FIGURES)
     try:
+
         @figures.figure(("primes", "array"), section="Extra", order=99)
         def a_new_figure(cells, path):
             return path
 
         assert [(e.workload, e.name, e.section) for e in figures.FIGURES if e.order == 99] == [
-            ("array", "a_new_figure", "Extra"), ("primes", "a_new_figure", "Extra")]
+            ("array", "a_new_figure", "Extra"),
+            ("primes", "a_new_figure", "Extra"),
+        ]
         assert figures.for_workload("primes")[-1].caption == (
-            "workflow/report/primes/a_new_figure.rst")
+            "workflow/report/primes/a_new_figure.rst"
+        )
         with pytest.raises(ValueError, match="registered twice"):
             figures.figure("primes", section="Extra", order=98)(a_new_figure)
     finally:
@@ -347,8 +431,9 @@ def test_adding_a_figure_is_one_decorated_function(tmp_path):
 def test_figures_import_no_strategy_code():
     """The figures read a strategy's data path from the table, not from its script."""
     code = "import sys, mpbench.analysis.figures; print('\\n'.join(sys.modules))"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=SCRIPTS, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=SCRIPTS, check=True
+    )
     loaded = set(done.stdout.split())
     assert not {m for m in loaded if m.startswith("mpbench.experiment")}
     assert not loaded & {path.stem for path in (SCRIPTS / "strategies").glob("*.py")}
@@ -360,8 +445,12 @@ def test_the_data_path_comes_from_the_table(array_cells, tmp_path):
     lines = lines_by_gid(next(ax for ax in fig.axes if ax.get_title()))
     assert lines["pool_map/static"].get_linestyle() == "--"  # now declared zero-copy
     # a table without the column (an older results folder) still plots, every line solid
-    fig = figures.draw("speedup_vs_processes", array_cells.drop(columns="data_path"),
-                       tmp_path / "q.png", start_method="fork")
+    fig = figures.draw(
+        "speedup_vs_processes",
+        array_cells.drop(columns="data_path"),
+        tmp_path / "q.png",
+        start_method="fork",
+    )
     lines = lines_by_gid(next(ax for ax in fig.axes if ax.get_title()))
     assert {line.get_linestyle() for line in lines.values()} == {"-"}
 
@@ -371,9 +460,13 @@ def test_ranking_orders_by_speedup_and_never_ranks_reference_rows(primes_cells, 
     p, rows = figures.rank_strategies(sweep)
     assert p == 2
     large = rows[rows["n"] == 100_000]
-    assert list(large["label"]) == ["pool_map · dynamic", "process_queue · dynamic",
-                                    "pool_map · static", "threads · dynamic",
-                                    "numpy_sieve (reference)"]
+    assert list(large["label"]) == [
+        "pool_map · dynamic",
+        "process_queue · dynamic",
+        "pool_map · static",
+        "threads · dynamic",
+        "numpy_sieve (reference)",
+    ]
     assert list(large["rank"][:4]) == [1, 2, 3, 4]
     assert large["rank"].iloc[-1] != large["rank"].iloc[-1]  # NaN: the reference is not ranked
     assert large["speedup"].iloc[-1] == pytest.approx(40)  # although 20 times faster
@@ -398,8 +491,11 @@ def test_ranking_orders_by_speedup_and_never_ranks_reference_rows(primes_cells, 
     assert [list(line.get_xdata()) for line in diamonds] == [[pytest.approx(1.75)]]
     assert "unresolved: CI wider than ±5 %" in legend_texts(fig)
     # ideal (= cores) and 1 = single as vertical lines
-    verticals = {line.get_xdata()[0] for line in ax.lines
-                 if len(line.get_xdata()) == 2 and line.get_xdata()[0] == line.get_xdata()[1]}
+    verticals = {
+        line.get_xdata()[0]
+        for line in ax.lines
+        if len(line.get_xdata()) == 2 and line.get_xdata()[0] == line.get_xdata()[1]
+    }
     assert {1.0, 2.0} <= verticals
 
 
@@ -417,37 +513,54 @@ def test_ranking_never_shows_an_oversubscribed_cell_as_best(tmp_path):
 
 def test_speedup_and_efficiency_draw_the_interval_of_every_point(primes_cells, tmp_path):
     for column in ("speedup", "efficiency"):
-        fig = figures.draw(f"{column}_vs_processes", primes_cells, tmp_path / f"{column}.png",
-                           start_method="fork")
+        fig = figures.draw(
+            f"{column}_vs_processes", primes_cells, tmp_path / f"{column}.png", start_method="fork"
+        )
         ax = panel(fig, 100_000)
         assert ax.containers, "no errorbar containers"
         bars = collections_by_gid(ax)
         assert set(bars) == {f"{key}/ci" for key in lines_by_gid(ax)}
-        expected = primes_cells[(primes_cells["strategy"] == "pool_map")
-                                & (primes_cells["split"] == "dynamic")
-                                & (primes_cells["start_method"] == "fork")
-                                & (primes_cells["n"] == 100_000)].sort_values("processes")
+        expected = primes_cells[
+            (primes_cells["strategy"] == "pool_map")
+            & (primes_cells["split"] == "dynamic")
+            & (primes_cells["start_method"] == "fork")
+            & (primes_cells["n"] == 100_000)
+        ].sort_values("processes")
         segments = bars["pool_map/dynamic/ci"].get_segments()
         assert [list(s[:, 1]) for s in segments] == [
-            pytest.approx([low, high]) for low, high in
-            zip(expected[f"{column}_low"], expected[f"{column}_high"])]
+            pytest.approx([low, high])
+            for low, high in zip(expected[f"{column}_low"], expected[f"{column}_high"])
+        ]
         assert any(line.get_marker() == "D" for line in ax.lines)  # process_queue, unresolved
         assert "unresolved: CI wider than ±5 %" in legend_texts(fig)
 
 
 def test_amdahl_points_carry_their_intervals(primes_cells, fits, tmp_path):
-    fig = figures.draw("amdahl_fits", primes_cells, tmp_path / "a.png", start_method="fork",
-                       fits=fits)
+    fig = figures.draw(
+        "amdahl_fits", primes_cells, tmp_path / "a.png", start_method="fork", fits=fits
+    )
     ax = next(ax for ax in fig.axes if ax.get_title() == "pool_map")
     assert "pool_map/dynamic/ci" in collections_by_gid(ax)
 
 
 def test_an_older_table_without_intervals_still_plots(primes_cells, tmp_path):
     """Before the CI columns existed: points without bars, never an error."""
-    old = primes_cells.drop(columns=["speedup_low", "speedup_high", "efficiency_low",
-                                     "efficiency_high", "rounds", "unresolved"])
-    for name in ("speedup_ranking", "speedup_vs_processes", "efficiency_vs_processes",
-                 "amdahl_fits"):
+    old = primes_cells.drop(
+        columns=[
+            "speedup_low",
+            "speedup_high",
+            "efficiency_low",
+            "efficiency_high",
+            "rounds",
+            "unresolved",
+        ]
+    )
+    for name in (
+        "speedup_ranking",
+        "speedup_vs_processes",
+        "efficiency_vs_processes",
+        "amdahl_fits",
+    ):
         fig = figures.draw(name, old, tmp_path / f"{name}.png", start_method="fork")
         assert (tmp_path / f"{name}.png").read_bytes()[:8] == PNG_SIGNATURE
         for ax in fig.axes:

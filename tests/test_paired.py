@@ -7,11 +7,11 @@ import random
 
 import numpy as np
 import pytest
-from conftest import STRATEGIES
-from test_harness import run_script
 
+from conftest import STRATEGIES
 from mpbench import record, stats, timing
 from mpbench.job import Job
+from test_harness import run_script
 
 
 def test_a_known_2x_with_noise_is_recovered_inside_its_interval():
@@ -25,8 +25,9 @@ def test_a_known_2x_with_noise_is_recovered_inside_its_interval():
     # and the interval covers the truth about as often as it claims (>= 95 %, here 96.1 %)
     covered = 0
     for _ in range(2000):
-        speedup = stats.paired_speedup(list(rng.lognormal(0, 0.1, 20)),
-                                       list(0.5 * rng.lognormal(0, 0.1, 20)))
+        speedup = stats.paired_speedup(
+            list(rng.lognormal(0, 0.1, 20)), list(0.5 * rng.lognormal(0, 0.1, 20))
+        )
         covered += speedup.low <= 2.0 <= speedup.high
     assert covered / 2000 >= 0.94
 
@@ -35,8 +36,9 @@ def test_pure_noise_gives_an_interval_that_covers_one():
     rng = np.random.default_rng(11)
     misses = 0
     for _ in range(1000):
-        same = stats.paired_speedup(list(rng.lognormal(0, 0.05, 10)),
-                                    list(rng.lognormal(0, 0.05, 10)))
+        same = stats.paired_speedup(
+            list(rng.lognormal(0, 0.05, 10)), list(rng.lognormal(0, 0.05, 10))
+        )
         misses += not (same.low <= 1.0 <= same.high)
     assert misses / 1000 <= 0.05  # the interval's promise: at most 5 % miss the truth
 
@@ -60,8 +62,9 @@ class FakeHost:
     20 % slower halfway), times `noise(run index)` if given. Synthetic timings: exact, and
     immune to the load of the machine running the tests."""
 
-    def __init__(self, t1: float, tp: float, slow_after: int, slowdown: float = 1.2,
-                 noise=lambda index: 1.0):
+    def __init__(
+        self, t1: float, tp: float, slow_after: int, slowdown: float = 1.2, noise=lambda index: 1.0
+    ):
         self.t1, self.tp, self.slow_after, self.slowdown = t1, tp, slow_after, slowdown
         self.noise, self.now = noise, 1000.0
         self.runs: list[str] = []
@@ -92,14 +95,22 @@ def fake_clock(monkeypatch):
 
 
 def _job():
-    return Job("primes", 10, 1, "none", [range(2, 11)], multiprocessing.get_context("fork"),
-               sample_memory=False)
+    return Job(
+        "primes",
+        10,
+        1,
+        "none",
+        [range(2, 11)],
+        multiprocessing.get_context("fork"),
+        sample_memory=False,
+    )
 
 
 def _measure(host, rounds, seed=3):
     plan = timing.RoundsPlan(min_rounds=rounds, max_rounds=rounds, budget_s=3600)
-    return timing.measure(host.baseline, host.strategy, _job, _job, 4, plan,
-                          rng=random.Random(seed))
+    return timing.measure(
+        host.baseline, host.strategy, _job, _job, 4, plan, rng=random.Random(seed)
+    )
 
 
 def test_a_host_that_slows_halfway_moves_unpaired_medians_but_not_the_paired_speedup(fake_clock):
@@ -112,7 +123,7 @@ def test_a_host_that_slows_halfway_moves_unpaired_medians_but_not_the_paired_spe
     assert paired.low <= 2.0 <= paired.high
     # the old way: T1 from one job (before the slowdown), TP from another (after it)
     early_t1 = np.median(result.baseline_s[: rounds // 2])
-    late_tp = np.median(result.repeats_s[rounds // 2:])
+    late_tp = np.median(result.repeats_s[rounds // 2 :])
     assert early_t1 / late_tp == pytest.approx(2.0 / 1.2, rel=0.03)
     assert abs(early_t1 / late_tp - 2.0) > 6 * abs(paired.value - 2.0)
 
@@ -150,8 +161,20 @@ def test_rounds_stop_when_the_interval_is_narrow_or_the_budget_is_spent(fake_clo
 
 def test_a_real_cell_records_its_paired_rounds(tmp_path, python):
     output = tmp_path / "cell.json"
-    done = run_script(python, STRATEGIES / "pool_map.py", "--n", 20000, "--processes", 2,
-                      "--min-rounds", 8, "--max-rounds", 8, "--output", output)
+    done = run_script(
+        python,
+        STRATEGIES / "pool_map.py",
+        "--n",
+        20000,
+        "--processes",
+        2,
+        "--min-rounds",
+        8,
+        "--max-rounds",
+        8,
+        "--output",
+        output,
+    )
     assert done.returncode == 0, done.stderr
     cell = record.read(output)
     assert cell["baseline"] == "single" and cell["answer"] == 2262  # pi(20000)

@@ -13,9 +13,11 @@ from conftest import SCRIPTS
 from mpbench.analysis.compare import MixedResults
 from mpbench.analysis.pyperf_export import benchmark_name, to_suite
 
-CELLS = {("primes", "pool_map", "fork", 300000, 2): (4.0, 2.1),
-         ("primes", "manager", "spawn", 300000, 2): (4.0, 9.0),
-         ("array", "single", "none", 1000, 1): (0.3, 0.3)}
+CELLS = {
+    ("primes", "pool_map", "fork", 300000, 2): (4.0, 2.1),
+    ("primes", "manager", "spawn", 300000, 2): (4.0, 9.0),
+    ("array", "single", "none", 1000, 1): (0.3, 0.3),
+}
 
 
 def repeats(cells=CELLS, rounds=8, seed=0, host="alpha", paired=True):
@@ -23,10 +25,20 @@ def repeats(cells=CELLS, rounds=8, seed=0, host="alpha", paired=True):
     rows = []
     for (workload, strategy, method, n, processes), (t1, tp) in cells.items():
         for i in range(1, rounds + 1):
-            row = {"workload": workload, "strategy": strategy, "start_method": method,
-                   "split": "dynamic", "n": n, "processes": processes, "hostname": host,
-                   "python_version": "3.11.7", "python_build": "main Jan 1 2026 / GCC 14",
-                   "repeat": i, "total_s": tp * rng.lognormal(0, 0.01), "cores": 2}
+            row = {
+                "workload": workload,
+                "strategy": strategy,
+                "start_method": method,
+                "split": "dynamic",
+                "n": n,
+                "processes": processes,
+                "hostname": host,
+                "python_version": "3.11.7",
+                "python_build": "main Jan 1 2026 / GCC 14",
+                "repeat": i,
+                "total_s": tp * rng.lognormal(0, 0.01),
+                "cores": 2,
+            }
             if paired:
                 row.update(baseline_s=t1 * rng.lognormal(0, 0.01), strategy_first=i % 2 == 1)
                 row["speedup"] = row["baseline_s"] / row["total_s"]
@@ -41,17 +53,26 @@ def write(folder, table):
 
 
 def export(folder, output):
-    return subprocess.run([sys.executable, str(SCRIPTS / "export_pyperf.py"), str(folder),
-                           "--output", str(output)], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, str(SCRIPTS / "export_pyperf.py"), str(folder), "--output", str(output)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
-NAMES = ["array/single/none/dynamic/n1000-p1", "primes/manager/spawn/dynamic/n300000-p2",
-         "primes/pool_map/fork/dynamic/n300000-p2"]
+NAMES = [
+    "array/single/none/dynamic/n1000-p1",
+    "primes/manager/spawn/dynamic/n300000-p2",
+    "primes/pool_map/fork/dynamic/n300000-p2",
+]
 
 
 def test_benchmark_names_say_the_cell():
-    assert benchmark_name("primes", "pool_map", "fork", "dynamic", 300000, 2) == \
-        "primes/pool_map/fork/dynamic/n300000-p2"
+    assert (
+        benchmark_name("primes", "pool_map", "fork", "dynamic", 300000, 2)
+        == "primes/pool_map/fork/dynamic/n300000-p2"
+    )
 
 
 def test_an_export_reads_back_with_one_run_per_round(tmp_path):
@@ -73,9 +94,12 @@ def test_an_export_reads_back_with_one_run_per_round(tmp_path):
     runs = bench.get_runs()
     assert [run.get_metadata()["mpbench_round"] for run in runs] == list(range(1, 9))
     assert [run.get_metadata()["mpbench_baseline_s"] for run in runs] == pytest.approx(
-        list(cell["baseline_s"]))
+        list(cell["baseline_s"])
+    )
     assert [run.get_metadata()["mpbench_order"] for run in runs[:2]] == [
-        "strategy first", "baseline first"]
+        "strategy first",
+        "baseline first",
+    ]
     assert runs[0].get_metadata()["mpbench_speedup"] == pytest.approx(cell["speedup"].iloc[0])
 
 
@@ -108,23 +132,51 @@ def test_pyperf_stats_and_compare_to_read_the_exports(tmp_path):
     for name, cells, seed in (("a", CELLS, 1), ("b", faster, 2)):
         done = export(write(tmp_path / name, repeats(cells, seed=seed)), tmp_path / f"{name}.json")
         assert done.returncode == 0, done.stderr
-    stats = subprocess.run([sys.executable, "-m", "pyperf", "stats", str(tmp_path / "a.json")],
-                           capture_output=True, text=True, timeout=60)
+    stats = subprocess.run(
+        [sys.executable, "-m", "pyperf", "stats", str(tmp_path / "a.json")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert stats.returncode == 0, stats.stderr
     for name in NAMES:
         assert name in stats.stdout
     assert "Total number of run: 8" in stats.stdout
-    compared = subprocess.run([sys.executable, "-m", "pyperf", "compare_to",
-                               str(tmp_path / "a.json"), str(tmp_path / "b.json")],
-                              capture_output=True, text=True, timeout=60)
+    compared = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pyperf",
+            "compare_to",
+            str(tmp_path / "a.json"),
+            str(tmp_path / "b.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert compared.returncode == 0, compared.stderr
-    line = next(line for line in compared.stdout.splitlines()
-                if line.startswith("primes/pool_map/fork/dynamic/n300000-p2"))
+    line = next(
+        line
+        for line in compared.stdout.splitlines()
+        if line.startswith("primes/pool_map/fork/dynamic/n300000-p2")
+    )
     factor = re.search(r": ([0-9.]+)x faster$", line)
     assert factor and float(factor.group(1)) == pytest.approx(2.0, rel=0.03), line
-    back = subprocess.run([sys.executable, "-m", "pyperf", "compare_to",
-                           str(tmp_path / "b.json"), str(tmp_path / "a.json")],
-                          capture_output=True, text=True, timeout=60)
+    back = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pyperf",
+            "compare_to",
+            str(tmp_path / "b.json"),
+            str(tmp_path / "a.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert back.returncode == 0, back.stderr
-    assert re.search(r"^primes/pool_map/fork/dynamic/n300000-p2: .*: [0-9.]+x slower$",
-                     back.stdout, re.MULTILINE), back.stdout
+    assert re.search(
+        r"^primes/pool_map/fork/dynamic/n300000-p2: .*: [0-9.]+x slower$", back.stdout, re.MULTILINE
+    ), back.stdout

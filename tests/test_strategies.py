@@ -26,8 +26,14 @@ PROCESS_STRATEGIES = [s for s in STRATEGIES if registry.starts_processes(s)]
 def run_strategy(name: str, n: int, processes_: int, split: str, method: str | None = None):
     module = registry.load(name)
     method = registry.describe(name).resolve_start_method(method)
-    job = Job("primes", n, processes_, split, split_work(n, processes_, split),
-                      multiprocessing.get_context(method))
+    job = Job(
+        "primes",
+        n,
+        processes_,
+        split,
+        split_work(n, processes_, split),
+        multiprocessing.get_context(method),
+    )
     return module.primes(job), job
 
 
@@ -41,9 +47,18 @@ def cases():
 
 def test_every_blog_strategy_is_registered():
     assert set(STRATEGIES) >= {
-        "single", "threads", "process_queue", "pool_map", "pool_map_async", "pool_apply_async",
-        "process_pool_executor", "manager", "sharedctypes_value", "sharedctypes_array",
-        "shared_numpy", "mmap_anonymous",
+        "single",
+        "threads",
+        "process_queue",
+        "pool_map",
+        "pool_map_async",
+        "pool_apply_async",
+        "process_pool_executor",
+        "manager",
+        "sharedctypes_value",
+        "sharedctypes_array",
+        "shared_numpy",
+        "mmap_anonymous",
     }
 
 
@@ -81,31 +96,46 @@ def test_strategy_counts_exactly_under_every_start_method(name, method, split):
 def test_every_process_strategy_runs_under_all_three_start_methods_but_mmap_anonymous():
     three = {"fork", "spawn", "forkserver"}
     every = [s for s in registry.names() if registry.starts_processes(s)]
-    assert {s for s in every if set(registry.start_methods(s)) == three} == \
-        set(every) - {"mmap_anonymous"}
+    assert {s for s in every if set(registry.start_methods(s)) == three} == set(every) - {
+        "mmap_anonymous"
+    }
     # an anonymous mapping reaches a child only by being inherited through fork
     assert registry.start_methods("mmap_anonymous") == ("fork",)
     with pytest.raises(ValueError, match="cannot run under start method 'spawn'; allowed: fork"):
-        registry.describe('mmap_anonymous').resolve_start_method("spawn")
+        registry.describe("mmap_anonymous").resolve_start_method("spawn")
     with pytest.raises(ValueError, match="starts no process"):
-        registry.describe('single').resolve_start_method("spawn")
+        registry.describe("single").resolve_start_method("spawn")
 
 
 def test_numpy_sieve_reference_row_agrees_with_the_reference_values():
     sieve = registry.load("numpy_sieve")
     assert registry.is_reference("numpy_sieve") and not registry.starts_processes("numpy_sieve")
-    assert [sieve.count_primes_odd_sieve(n) for n in (2, 3, 10, 10**5, 3 * 10**5, 10**7)] == \
-        [1, 2, 4, 9592, 25997, 664579]
+    assert [sieve.count_primes_odd_sieve(n) for n in (2, 3, 10, 10**5, 3 * 10**5, 10**7)] == [
+        1,
+        2,
+        4,
+        9592,
+        25997,
+        664579,
+    ]
 
 
-@pytest.mark.parametrize("name,method", [(s, m) for s in PROCESS_STRATEGIES
-                                         for m in registry.start_methods(s) if m != "forkserver"])
+@pytest.mark.parametrize(
+    "name,method",
+    [(s, m) for s in PROCESS_STRATEGIES for m in registry.start_methods(s) if m != "forkserver"],
+)
 def test_process_strategies_mark_phases_that_add_up(name, method):
     import time
 
     module = registry.load(name)
-    job = Job("primes", 5000, 2, "dynamic", split_work(5000, 2, "dynamic"),
-                      multiprocessing.get_context(method))
+    job = Job(
+        "primes",
+        5000,
+        2,
+        "dynamic",
+        split_work(5000, 2, "dynamic"),
+        multiprocessing.get_context(method),
+    )
     started = time.perf_counter()
     module.primes(job)
     finished = time.perf_counter()

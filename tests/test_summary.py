@@ -31,24 +31,51 @@ def make_record(strategy, split, n, processes, repeats, host="alpha", cores=2, b
     beside them (4.0 s in every round unless given)."""
     baseline = [4.0] * len(repeats) if baseline is None else baseline
     return {
-        "workload": "primes", "strategy": strategy, "reference": False, "split": split, "n": n,
-        "processes": processes, "start_method": None if strategy == "single" else "fork",
-        "data_path": "copies", "pieces": processes, "answer": 25, "expected": 25,
-        "repeats_s": repeats, "baseline_s": baseline,
+        "workload": "primes",
+        "strategy": strategy,
+        "reference": False,
+        "split": split,
+        "n": n,
+        "processes": processes,
+        "start_method": None if strategy == "single" else "fork",
+        "data_path": "copies",
+        "pieces": processes,
+        "answer": 25,
+        "expected": 25,
+        "repeats_s": repeats,
+        "baseline_s": baseline,
         "strategy_first": [i % 2 == 0 for i in range(len(repeats))],
-        "rounds": {"min": 1, "max": 20, "target": 0.05, "budget_s": 30, "stop": "most rounds",
-                   "seed": 1},
+        "rounds": {
+            "min": 1,
+            "max": 20,
+            "target": 0.05,
+            "budget_s": 30,
+            "stop": "most rounds",
+            "seed": 1,
+        },
         "phases_s": {"setup": None, "startup": None, "compute": None, "teardown": None},
-        "background": {"wall_s": 10.0, "other_cpu_cores": 0.01, "steal_fraction": 0.0,
-                       "settle_s": 0.1},
+        "background": {
+            "wall_s": 10.0,
+            "other_cpu_cores": 0.01,
+            "steal_fraction": 0.0,
+            "settle_s": 0.1,
+        },
         "payload_bytes": None,
-        "memory": {"payload_bytes": None,
-                   "baseline": {"samples": 3, "pss_bytes": 30e6, "uss_bytes": 20e6, "processes": 3},
-                   "repeats": [{"samples": 2, "peak_pss_bytes": 40e6, "peak_uss_bytes": 25e6,
-                                "processes": 3} for _ in repeats],
-                   "sampler": {"cpu_cores": 0.03}},
-        "environment": {"hostname": host, "python_version": "3.11.7", "python_build": "b",
-                        "cpu_affinity": list(range(cores))},
+        "memory": {
+            "payload_bytes": None,
+            "baseline": {"samples": 3, "pss_bytes": 30e6, "uss_bytes": 20e6, "processes": 3},
+            "repeats": [
+                {"samples": 2, "peak_pss_bytes": 40e6, "peak_uss_bytes": 25e6, "processes": 3}
+                for _ in repeats
+            ],
+            "sampler": {"cpu_cores": 0.03},
+        },
+        "environment": {
+            "hostname": host,
+            "python_version": "3.11.7",
+            "python_build": "b",
+            "cpu_affinity": list(range(cores)),
+        },
     }
 
 
@@ -61,9 +88,16 @@ RECORDS = [
 
 
 def test_cells_table_computes_from_the_repeats():
-    cells = summary.cells_table(copy.deepcopy(RECORDS)).set_index(["strategy", "split", "processes"])
+    cells = summary.cells_table(copy.deepcopy(RECORDS)).set_index(
+        ["strategy", "split", "processes"]
+    )
     single = cells.loc[("single", "none", 1)]
-    assert (single["median_s"], single["speedup"], single["min_s"], single["max_s"]) == (4.0, 1.0, 3.8, 4.2)
+    assert (single["median_s"], single["speedup"], single["min_s"], single["max_s"]) == (
+        4.0,
+        1.0,
+        3.8,
+        4.2,
+    )
     assert single["iqr_s"] == pytest.approx(0.2)  # percentiles 25 and 75 of 3.8, 4.0, 4.2
     assert single["cv"] == pytest.approx(0.2 / 4.0)
     dynamic = cells.loc[("pool_map", "dynamic", 2)]
@@ -80,12 +114,18 @@ def test_cells_table_computes_from_the_repeats():
 
 def test_speedup_never_mixes_hosts():
     # each cell's speedup comes from its own rounds: beta's slower single never enters alpha's
-    other_host = [make_record("single", "none", 100, 1, [8.0], host="beta", baseline=[8.0]),
-                  make_record("pool_map", "dynamic", 100, 2, [2.0], host="beta", baseline=[8.0])]
+    other_host = [
+        make_record("single", "none", 100, 1, [8.0], host="beta", baseline=[8.0]),
+        make_record("pool_map", "dynamic", 100, 2, [2.0], host="beta", baseline=[8.0]),
+    ]
     cells = summary.cells_table(copy.deepcopy(RECORDS) + other_host)
     beta = cells[(cells["hostname"] == "beta") & (cells["strategy"] == "pool_map")]
-    alpha = cells[(cells["hostname"] == "alpha") & (cells["strategy"] == "pool_map")
-                  & (cells["split"] == "dynamic") & (cells["processes"] == 2)]
+    alpha = cells[
+        (cells["hostname"] == "alpha")
+        & (cells["strategy"] == "pool_map")
+        & (cells["split"] == "dynamic")
+        & (cells["processes"] == 2)
+    ]
     assert beta["speedup"].item() == 4.0 and alpha["speedup"].item() == 2.0
 
 
@@ -122,8 +162,10 @@ def test_markdown_table_lists_every_cell_with_notes():
     assert "### primes, N = 100 (alpha, Python 3.11.7, 2 cores)" in markdown
     # strategy, start method, split, P, median, min, IQR, CV, rounds, speedup [CI], efficiency,
     # Karp-Flatt; 3 rounds cannot give a 95 % interval: unresolved
-    assert ("| pool_map | fork | dynamic | 2 | 2.0000 | 2.0000 | 0.0000 | 0.0 % | 3 | "
-            "2.00 [2.00, 2.00] | 1.00 | 0.000 | unresolved: CI wider than ±5% |") in markdown
+    assert (
+        "| pool_map | fork | dynamic | 2 | 2.0000 | 2.0000 | 0.0000 | 0.0 % | 3 | "
+        "2.00 [2.00, 2.00] | 1.00 | 0.000 | unresolved: CI wider than ±5% |"
+    ) in markdown
     assert "| pool_map | fork | dynamic | 4 | 2.2000 |" in markdown and "oversubscribed" in markdown
     assert "flagged: CV 20.4 % > 10%" in markdown  # static: 2.5, 2.5, 3.5
 
@@ -142,10 +184,12 @@ def test_a_cell_measured_on_a_busy_machine_is_flagged_and_listed():
 
 
 def test_a_synthetic_noisy_cell_is_flagged_and_a_steady_one_is_not():
-    noisy = make_record("pool_map", "dynamic", 100, 2, [1.0, 1.3, 1.0])  # sd 0.173, mean 1.1: CV 15.7 %
+    noisy = make_record(
+        "pool_map", "dynamic", 100, 2, [1.0, 1.3, 1.0]
+    )  # sd 0.173, mean 1.1: CV 15.7 %
     steady = make_record("pool_map", "static", 100, 2, [1.00, 1.05, 1.02])  # CV 2.5 %
     cells = summary.cells_table([RECORDS[0], noisy, steady]).set_index("split")
-    assert cells.loc["dynamic", "cv"] == pytest.approx(0.03 ** 0.5 / 1.1)
+    assert cells.loc["dynamic", "cv"] == pytest.approx(0.03**0.5 / 1.1)
     assert cells.loc["dynamic", "flagged"] and cells.loc["dynamic", "noisy"]
     assert not cells.loc["static", "flagged"]
 
@@ -166,11 +210,20 @@ def test_an_interval_beyond_the_ideal_is_implausible_and_listed():
         # a process strategy at P = 1 faster than single in every round
         make_record("pool_map", "static", 100, 1, [3.0] * rounds),
         # the same speedup from a reference row (a better algorithm) is no contradiction
-        {**make_record("numpy_sieve", "none", 100, 1, [0.1] * rounds), "reference": True,
-         "start_method": None},
+        {
+            **make_record("numpy_sieve", "none", 100, 1, [0.1] * rounds),
+            "reference": True,
+            "start_method": None,
+        },
         # 1.9x on 2 cores whose interval reaches 2.2: plausible
-        make_record("pool_map", "dynamic", 100, 4, [2.0] * rounds,
-                    baseline=[3.6, 3.7, 3.8, 3.8, 3.8, 3.9, 4.4, 4.4]),
+        make_record(
+            "pool_map",
+            "dynamic",
+            100,
+            4,
+            [2.0] * rounds,
+            baseline=[3.6, 3.7, 3.8, 3.8, 3.8, 3.9, 4.4, 4.4],
+        ),
     ]
     cells = summary.cells_table(records).set_index(["strategy", "split", "processes"])
     assert cells.loc[("pool_map", "dynamic", 2), "implausible"]
@@ -193,8 +246,14 @@ def test_summarize_refuses_a_corrupt_record_naming_it(tmp_path):
     corrupt = tmp_path / "n100-p2.json"
     corrupt.write_text("{ truncated")
     with pytest.raises(record.RecordError, match="n100-p2.json: not a readable JSON record"):
-        summary.summarize([corrupt], tmp_path / "c.csv", tmp_path / "r.csv", tmp_path / "c.md",
-                          tmp_path / "c.html", tmp_path / "f.html")
+        summary.summarize(
+            [corrupt],
+            tmp_path / "c.csv",
+            tmp_path / "r.csv",
+            tmp_path / "c.md",
+            tmp_path / "c.html",
+            tmp_path / "f.html",
+        )
     assert not (tmp_path / "c.csv").exists()
 
 
@@ -209,18 +268,40 @@ def test_figures_draw_from_a_summary(tmp_path):
 
 
 def make_array_record(strategy, n, processes, repeats, peaks, baseline=40e6, skipped=None):
-    rec = make_record(strategy, "none" if strategy == "single" else "static", n, processes,
-                      repeats, baseline=[1.0] * len(repeats))
+    rec = make_record(
+        strategy,
+        "none" if strategy == "single" else "static",
+        n,
+        processes,
+        repeats,
+        baseline=[1.0] * len(repeats),
+    )
     rec.update(workload="array", payload_bytes=16 * n, answer="sha256:x", expected="sha256:x")
-    rec["phases_s"] = {"setup": [0.1] * len(repeats), "startup": [0.0] * len(repeats),
-                       "compute": [r - 0.1 for r in repeats], "teardown": [0.0] * len(repeats)}
+    rec["phases_s"] = {
+        "setup": [0.1] * len(repeats),
+        "startup": [0.0] * len(repeats),
+        "compute": [r - 0.1 for r in repeats],
+        "teardown": [0.0] * len(repeats),
+    }
     rec["memory"]["payload_bytes"] = 16 * n
     rec["memory"]["baseline"]["pss_bytes"] = baseline
-    rec["memory"]["repeats"] = [{"samples": 1, "peak_pss_bytes": peak, "peak_uss_bytes": peak,
-                                 "processes": processes + 2} for peak in peaks]
+    rec["memory"]["repeats"] = [
+        {"samples": 1, "peak_pss_bytes": peak, "peak_uss_bytes": peak, "processes": processes + 2}
+        for peak in peaks
+    ]
     if skipped:
-        for key in ("repeats_s", "baseline_s", "strategy_first", "rounds", "phases_s", "memory",
-                    "background", "answer", "expected", "pieces"):
+        for key in (
+            "repeats_s",
+            "baseline_s",
+            "strategy_first",
+            "rounds",
+            "phases_s",
+            "memory",
+            "background",
+            "answer",
+            "expected",
+            "pieces",
+        ):
             rec.pop(key)
         rec.update(skipped=skipped, size_limit=n - 1)
     return rec

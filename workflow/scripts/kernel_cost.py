@@ -42,14 +42,17 @@ def main() -> None:
     output = np.empty_like(data)
     print(f"N = {args.n:,}, best of {args.rounds}, ns per element")
     kernel = best_ns_per_element(lambda: array.compute_into(data, output), args.n, args.rounds)
-    print(f"kernel (ITERATIONS = {array.ITERATIONS}, BLOCK = {array.BLOCK}): {kernel:.1f} "
-          f"({kernel / array.ITERATIONS:.2f} per iteration)")
+    print(
+        f"kernel (ITERATIONS = {array.ITERATIONS}, BLOCK = {array.BLOCK}): {kernel:.1f} "
+        f"({kernel / array.ITERATIONS:.2f} per iteration)"
+    )
     default_block = array.BLOCK
     try:
         for block in (1024, 4096, 65536, 1 << 20):
             array.BLOCK = block
-            cost = best_ns_per_element(lambda: array.compute_into(data, output), args.n,
-                                       args.rounds)
+            cost = best_ns_per_element(
+                lambda: array.compute_into(data, output), args.n, args.rounds
+            )
             print(f"  with BLOCK = {block}: {cost:.1f}")
     finally:
         array.BLOCK = default_block
@@ -57,8 +60,9 @@ def main() -> None:
     print(f"copy into an existing array: {copy:.2f}")
     fresh = best_ns_per_element(lambda: data.copy(), args.n, args.rounds)
     print(f"copy into a new array (page faults included): {fresh:.2f}")
-    pickled = best_ns_per_element(lambda: pickle.loads(pickle.dumps(data, protocol=5)), args.n,
-                                  args.rounds)
+    pickled = best_ns_per_element(
+        lambda: pickle.loads(pickle.dumps(data, protocol=5)), args.n, args.rounds
+    )
     print(f"pickle and unpickle: {pickled:.2f}")
 
 

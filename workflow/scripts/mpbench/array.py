@@ -52,8 +52,10 @@ def read_into(path: str | os.PathLike, out: np.ndarray, start: int = 0) -> np.nd
         while done < len(buffer):
             got = stream.readinto(buffer[done:])
             if not got:
-                raise EOFError(f"{path}: input ends after {start + done // ITEM} elements, "
-                               f"wanted {start + len(out)}")
+                raise EOFError(
+                    f"{path}: input ends after {start + done // ITEM} elements, "
+                    f"wanted {start + len(out)}"
+                )
             done += got
     return out
 

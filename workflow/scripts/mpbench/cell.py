@@ -30,8 +30,9 @@ from mpbench.workloads import WORKLOADS, input_path
 PRIMING_N = 1000
 
 
-def cell_fields(strategy: Strategy, workload: str, n: int, processes_: int, split: str,
-                start_method: str | None) -> dict:
+def cell_fields(
+    strategy: Strategy, workload: str, n: int, processes_: int, split: str, start_method: str | None
+) -> dict:
     """What names a cell in its record, measured or skipped, and what readers need to know
     of its strategy (so that they never import strategy code)."""
     return {
@@ -48,22 +49,39 @@ def cell_fields(strategy: Strategy, workload: str, n: int, processes_: int, spli
     }
 
 
-def skipped_cell(strategy: Strategy, workload: str, n: int, processes_: int, split: str,
-                 start_method: str | None, size_limit: int) -> dict:
+def skipped_cell(
+    strategy: Strategy,
+    workload: str,
+    n: int,
+    processes_: int,
+    split: str,
+    start_method: str | None,
+    size_limit: int,
+) -> dict:
     """The record of a cell above the strategy's size limit: nothing is run."""
     return {
         **cell_fields(strategy, workload, n, processes_, split, start_method),
         "skipped": f"above the limit: n = {n} > size limit {size_limit} for {strategy.name} "
-                   f"on {workload} (config key size_limits)",
+        f"on {workload} (config key size_limits)",
         "size_limit": size_limit,
         "started_at": metadata.now_iso(),
         "environment": metadata.collect(),
     }
 
 
-def run_cell(strategy: Strategy, workload: str, n: int, processes_: int, split: str,
-             warmups: int, plan: RoundsPlan, timeout_s: float, start_method: str | None,
-             cpu_pinned: list[int] | None = None, cell_name: str | None = None) -> dict:
+def run_cell(
+    strategy: Strategy,
+    workload: str,
+    n: int,
+    processes_: int,
+    split: str,
+    warmups: int,
+    plan: RoundsPlan,
+    timeout_s: float,
+    start_method: str | None,
+    cpu_pinned: list[int] | None = None,
+    cell_name: str | None = None,
+) -> dict:
     """Measure one cell and return its record (without "memory", which the supervisor adds
     from the "windows": the memory baseline's and each strategy run's [start, end]).
 
@@ -74,21 +92,46 @@ def run_cell(strategy: Strategy, workload: str, n: int, processes_: int, split: 
     """
     with contextlib.ExitStack() as stack:
         scratch = os.environ.get(SCRATCH) or stack.enter_context(
-            tempfile.TemporaryDirectory(prefix="mpbench-"))
+            tempfile.TemporaryDirectory(prefix="mpbench-")
+        )
         run_id = os.environ.get(RUN_ID) or new_run_id()
         status.open_page()
         try:
             with Watchdog(cell_name or f"{strategy.name} {workload} (n={n})"):
-                return _run_cell(strategy, workload, n, processes_, split, warmups, plan,
-                                 timeout_s, start_method, cpu_pinned, scratch, run_id)
+                return _run_cell(
+                    strategy,
+                    workload,
+                    n,
+                    processes_,
+                    split,
+                    warmups,
+                    plan,
+                    timeout_s,
+                    start_method,
+                    cpu_pinned,
+                    scratch,
+                    run_id,
+                )
         except BaseException:
             processes.kill_descendants()
             processes.remove_segments(run_id, scratch)
             raise
 
 
-def _run_cell(strategy, workload, n, processes_, split, warmups, plan, timeout_s,
-              start_method, cpu_pinned, scratch, run_id) -> dict:
+def _run_cell(
+    strategy,
+    workload,
+    n,
+    processes_,
+    split,
+    warmups,
+    plan,
+    timeout_s,
+    start_method,
+    cpu_pinned,
+    scratch,
+    run_id,
+) -> dict:
     clock = {"entered": time.perf_counter()}
     started_s = processes.age_s()  # this interpreter's start and imports, before the cell
     spec = WORKLOADS[workload]
@@ -100,8 +143,18 @@ def _run_cell(strategy, workload, n, processes_, split, warmups, plan, timeout_s
 
     def job_maker(size: int, workers: int, how: str, sample_memory: bool):
         pieces = split_work(size, workers, how, spec.domain(size))
-        return lambda: Job(workload, size, workers, how, pieces, context, paths[size],
-                           scratch, run_id, sample_memory)
+        return lambda: Job(
+            workload,
+            size,
+            workers,
+            how,
+            pieces,
+            context,
+            paths[size],
+            scratch,
+            run_id,
+            sample_memory,
+        )
 
     status.enter("preparing the input and the expected answer")
     expected = prepare(workload, paths)
@@ -112,18 +165,31 @@ def _run_cell(strategy, workload, n, processes_, split, warmups, plan, timeout_s
     load_before, started_at = metadata.load_average(), metadata.now_iso()
     activity = metadata.Activity.now()
     run, baseline_run = strategy.runs[workload], baseline.runs[workload]
-    checked_run(baseline_run, job_maker(priming_n, 1, SINGLE, False)(),
-                expected[priming_n], "priming run (baseline)")
-    checked_run(run, job_maker(priming_n, processes_, split, True)(), expected[priming_n],
-                "priming run")
+    checked_run(
+        baseline_run,
+        job_maker(priming_n, 1, SINGLE, False)(),
+        expected[priming_n],
+        "priming run (baseline)",
+    )
+    checked_run(
+        run, job_maker(priming_n, processes_, split, True)(), expected[priming_n], "priming run"
+    )
     clock["priming"] = time.perf_counter()
     memory_baseline = hold_empty_pool(
-        context, processes_ if strategy.starts_processes else 0, workload)
+        context, processes_ if strategy.starts_processes else 0, workload
+    )
     clock["memory_baseline"] = time.perf_counter()
     seed = secrets.randbits(32)
-    result = measure(baseline_run, run, job_maker(n, 1, SINGLE, False),
-                     job_maker(n, processes_, split, True), expected[n], plan, warmups,
-                     random.Random(seed))
+    result = measure(
+        baseline_run,
+        run,
+        job_maker(n, 1, SINGLE, False),
+        job_maker(n, processes_, split, True),
+        expected[n],
+        plan,
+        warmups,
+        random.Random(seed),
+    )
     clock["rounds"] = time.perf_counter()
     background = {**metadata.Activity.now().since(activity), "settle_s": settle_s}
     load_after = metadata.load_average()
@@ -143,12 +209,20 @@ def _run_cell(strategy, workload, n, processes_, split, warmups, plan, timeout_s
         "repeats_s": result.repeats_s,
         "baseline_s": result.baseline_s,
         "strategy_first": result.strategy_first,
-        "rounds": {"min": plan.min_rounds, "max": plan.max_rounds, "target": plan.target,
-                   "budget_s": plan.budget_s, "stop": result.stop, "seed": seed},
+        "rounds": {
+            "min": plan.min_rounds,
+            "max": plan.max_rounds,
+            "target": plan.target,
+            "budget_s": plan.budget_s,
+            "stop": result.stop,
+            "seed": seed,
+        },
         "phases_s": result.phases_s,
         # where the measured process's time went between its start and the record
-        "overhead_s": {"start": round(started_s, 6),
-                       **{b: round(clock[b] - clock[a], 6) for a, b in zip(steps, steps[1:])}},
+        "overhead_s": {
+            "start": round(started_s, 6),
+            **{b: round(clock[b] - clock[a], 6) for a, b in zip(steps, steps[1:])},
+        },
         "windows": {"baseline": memory_baseline, "repeats": result.windows},
         "timeout_s": timeout_s,
         "started_at": started_at,

@@ -13,8 +13,8 @@ import multiprocessing
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from mpbench import status
 from mpbench.environ import RAW_RECORD, SUPERVISED
@@ -28,7 +28,9 @@ def _bounded_int(minimum: int) -> Callable[[str], int]:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}")
+            raise argparse.ArgumentTypeError(
+                f"must be an integer >= {minimum}, got {text!r}"
+            ) from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {value}")
         return value
@@ -46,7 +48,8 @@ def _cpu_list(text: str) -> list[int]:
     if not cpus or any(cpu not in available for cpu in cpus):
         raise argparse.ArgumentTypeError(
             f"must be CPU numbers separated by commas, from {', '.join(map(str, available))}; "
-            f"got {text!r}")
+            f"got {text!r}"
+        )
     return cpus
 
 
@@ -66,38 +69,81 @@ def _positive_float(what: str) -> Callable[[str], float]:
 def parser_for(strategy: Strategy) -> argparse.ArgumentParser:
     plan = RoundsPlan()
     parser = argparse.ArgumentParser(
-        prog=f"{strategy.name}.py", description=strategy.description,
+        prog=f"{strategy.name}.py",
+        description=strategy.description,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Exit status: 0 record written, 2 bad arguments, 3 wrong answer, "
-               "124 timed out, 1 any other failure (no record is written on failure).",
+        "124 timed out, 1 any other failure (no record is written on failure).",
     )
     add = parser.add_argument
     add("--workload", choices=strategy.workloads, default=strategy.workloads[0])
-    add("--n", type=_bounded_int(2), required=True,
-        help="problem size: count primes in [2, N] (primes), or N float64s (array)")
+    add(
+        "--n",
+        type=_bounded_int(2),
+        required=True,
+        help="problem size: count primes in [2, N] (primes), or N float64s (array)",
+    )
     add("--processes", type=_bounded_int(1), default=1, help="number of workers P (default: 1)")
-    add("--split", choices=strategy.splits, default=None,
-        help="how the work is cut (default: the last of these that the workload has)")
+    add(
+        "--split",
+        choices=strategy.splits,
+        default=None,
+        help="how the work is cut (default: the last of these that the workload has)",
+    )
     add("--warmups", type=_bounded_int(0), default=0, help="untimed rounds (default: 0)")
-    add("--min-rounds", type=_bounded_int(1), default=plan.min_rounds,
-        help=f"paired rounds at least (default: {plan.min_rounds})")
-    add("--max-rounds", type=_bounded_int(1), default=plan.max_rounds,
-        help=f"paired rounds at most (default: {plan.max_rounds})")
-    add("--target", type=_positive_float("a fraction"), default=plan.target,
+    add(
+        "--min-rounds",
+        type=_bounded_int(1),
+        default=plan.min_rounds,
+        help=f"paired rounds at least (default: {plan.min_rounds})",
+    )
+    add(
+        "--max-rounds",
+        type=_bounded_int(1),
+        default=plan.max_rounds,
+        help=f"paired rounds at most (default: {plan.max_rounds})",
+    )
+    add(
+        "--target",
+        type=_positive_float("a fraction"),
+        default=plan.target,
         help="stop once the speedup's 95 %% interval reaches no further than this fraction "
-             f"from it (default: {plan.target})")
-    add("--budget", type=_positive_float("a number of seconds"), default=plan.budget_s,
+        f"from it (default: {plan.target})",
+    )
+    add(
+        "--budget",
+        type=_positive_float("a number of seconds"),
+        default=plan.budget_s,
         help="stop after the round that brings the rounds' time past this many seconds "
-             f"(default: {plan.budget_s:g})")
-    add("--timeout", type=_positive_float("a number of seconds"), default=600.0,
-        help="seconds for the whole cell before its process tree is killed (default: 600)")
-    add("--start-method", choices=multiprocessing.get_all_start_methods(), default=None,
-        help="multiprocessing start method (default: the platform's)")
-    add("--cpu-affinity", type=_cpu_list, default=None, metavar="CPUS",
-        help="pin the measured processes to these CPUs, e.g. 0,1 (default: not pinned)")
-    add("--size-limit", type=_bounded_int(2), default=None, metavar="N",
+        f"(default: {plan.budget_s:g})",
+    )
+    add(
+        "--timeout",
+        type=_positive_float("a number of seconds"),
+        default=600.0,
+        help="seconds for the whole cell before its process tree is killed (default: 600)",
+    )
+    add(
+        "--start-method",
+        choices=multiprocessing.get_all_start_methods(),
+        default=None,
+        help="multiprocessing start method (default: the platform's)",
+    )
+    add(
+        "--cpu-affinity",
+        type=_cpu_list,
+        default=None,
+        metavar="CPUS",
+        help="pin the measured processes to these CPUs, e.g. 0,1 (default: not pinned)",
+    )
+    add(
+        "--size-limit",
+        type=_bounded_int(2),
+        default=None,
+        metavar="N",
         help="above this N, run nothing and write a record that says the cell was skipped "
-             "(default: no limit)")
+        "(default: no limit)",
+    )
     add("--output", type=Path, help="write the JSON record here (default: print it)")
     return parser
 
@@ -114,29 +160,53 @@ def main(description: str, namespace: dict, argv: list[str] | None = None) -> in
         strategy.check_cell(args.workload, args.n, args.processes, args.split)
         start_method = strategy.resolve_start_method(args.start_method)
         if args.min_rounds > args.max_rounds:
-            raise ValueError(f"--min-rounds {args.min_rounds} is more than --max-rounds "
-                             f"{args.max_rounds}")
+            raise ValueError(
+                f"--min-rounds {args.min_rounds} is more than --max-rounds {args.max_rounds}"
+            )
     except ValueError as error:
         parser.error(str(error))
-    cell_name = (f"{strategy.name} {args.workload} (n={args.n}, processes={args.processes}, "
-                 f"split={args.split}"
-                 + (f", start method {start_method})" if start_method else ")"))
+    cell_name = (
+        f"{strategy.name} {args.workload} (n={args.n}, processes={args.processes}, "
+        f"split={args.split}" + (f", start method {start_method})" if start_method else ")")
+    )
     if args.size_limit is not None and args.n > args.size_limit:
-        record = cell.skipped_cell(strategy, args.workload, args.n, args.processes, args.split,
-                                   start_method, args.size_limit)
+        record = cell.skipped_cell(
+            strategy,
+            args.workload,
+            args.n,
+            args.processes,
+            args.split,
+            start_method,
+            args.size_limit,
+        )
         print(f"mpbench: {cell_name}: skipped, {record['skipped']}", file=sys.stderr)
         emit(record, args.output)
         return 0
     if args.cpu_affinity is not None:  # inherited by the measured process and its workers
         os.sched_setaffinity(0, args.cpu_affinity)
     if os.environ.get(SUPERVISED) != "1":
-        return supervise(namespace["__file__"], sys.argv[1:] if argv is None else argv,
-                         args.timeout, cell_name, args.output)
+        return supervise(
+            namespace["__file__"],
+            sys.argv[1:] if argv is None else argv,
+            args.timeout,
+            cell_name,
+            args.output,
+        )
     plan = RoundsPlan(args.min_rounds, args.max_rounds, args.target, args.budget)
     try:
-        record = cell.run_cell(strategy, args.workload, args.n, args.processes, args.split,
-                               args.warmups, plan, args.timeout, start_method, args.cpu_affinity,
-                               cell_name)
+        record = cell.run_cell(
+            strategy,
+            args.workload,
+            args.n,
+            args.processes,
+            args.split,
+            args.warmups,
+            plan,
+            args.timeout,
+            start_method,
+            args.cpu_affinity,
+            cell_name,
+        )
     except WrongAnswer as error:
         print(f"mpbench: {cell_name}: {error}; no record written", file=sys.stderr)
         return EXIT_WRONG_ANSWER
@@ -145,8 +215,11 @@ def main(description: str, namespace: dict, argv: list[str] | None = None) -> in
         return EXIT_FAILED
     except Exception as error:  # the traceback for the log, then the one line that says it
         traceback.print_exc()
-        print(f"mpbench: {cell_name}: failed during {status.now()}: {type(error).__name__}: "
-              f"{error}; no record written", file=sys.stderr)
+        print(
+            f"mpbench: {cell_name}: failed during {status.now()}: {type(error).__name__}: "
+            f"{error}; no record written",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     raw = os.environ.get(RAW_RECORD)
     if raw:  # the supervisor adds the memory it sampled, then writes the record

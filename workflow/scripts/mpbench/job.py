@@ -23,9 +23,9 @@ import multiprocessing
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from mpbench import status
 from mpbench.environ import SAMPLER, new_run_id

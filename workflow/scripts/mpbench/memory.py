@@ -110,8 +110,13 @@ class TreeSampler:
         self.busy_s += took
         return max(MIN_INTERVAL_S, took / MAX_DUTY) - took
 
-    def watch(self, child: subprocess.Popen, deadline: float, requests: int | None = None,
-              replies: int | None = None) -> int | None:
+    def watch(
+        self,
+        child: subprocess.Popen,
+        deadline: float,
+        requests: int | None = None,
+        replies: int | None = None,
+    ) -> int | None:
         """Sample `child`'s tree until it exits (its exit code) or `deadline` (None); between
         samples, answer each byte read from `requests` with a sample and a byte on `replies`."""
         watched = [requests] if requests is not None else []
@@ -146,12 +151,14 @@ class TreeSampler:
         repeats = []
         for window in windows["repeats"]:
             inside = self._inside(window)
-            repeats.append({
-                "samples": len(inside),
-                "peak_pss_bytes": max((self.pss[i] for i in inside), default=None),
-                "peak_uss_bytes": max((self.uss[i] for i in inside), default=None),
-                "processes": max((self.processes[i] for i in inside), default=None),
-            })
+            repeats.append(
+                {
+                    "samples": len(inside),
+                    "peak_pss_bytes": max((self.pss[i] for i in inside), default=None),
+                    "peak_uss_bytes": max((self.uss[i] for i in inside), default=None),
+                    "processes": max((self.processes[i] for i in inside), default=None),
+                }
+            )
         intervals = [b - a for a, b in zip(self.times, self.times[1:])]
         return {
             "payload_bytes": payload_bytes,
@@ -177,4 +184,3 @@ class TreeSampler:
 def _median_int(values) -> int | None:
     values = list(values)
     return int(statistics.median(values)) if values else None
-

@@ -14,16 +14,15 @@ from pathlib import Path
 
 import psutil
 
-from mpbench.environ import SUPERVISED
-
 from mpbench import NUMERIC_THREAD_VARIABLES
+from mpbench.environ import SUPERVISED
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 PACKAGES = ("numpy", "psutil", "jsonschema")
 
 
 def now_iso() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
 
 
 def load_average() -> list[float]:
@@ -55,7 +54,10 @@ def _git(*args: str) -> str | None:
     try:
         done = subprocess.run(
             ["git", "-C", str(PROJECT_ROOT), *args],
-            capture_output=True, text=True, timeout=10, check=True,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -130,7 +132,9 @@ class Activity:
     @classmethod
     def now(cls) -> "Activity":
         times = psutil.cpu_times()
-        busy = sum(getattr(times, name, 0.0) for name in ("user", "nice", "system", "irq", "softirq"))
+        busy = sum(
+            getattr(times, name, 0.0) for name in ("user", "nice", "system", "irq", "softirq")
+        )
         return cls(time.monotonic(), busy, getattr(times, "steal", 0.0), _own_cpu_s())
 
     def since(self, start: "Activity") -> dict[str, float]:
@@ -180,7 +184,9 @@ def busy_warning(background: dict[str, float], load_before, load_after) -> str |
     """A line for the log when the machine was not quiet during the cell, else None."""
     if not is_busy(background):
         return None
-    return (f"machine busy during the cell: other processes kept {background['other_cpu_cores']:.2f} "
-            f"cores busy on average, {background['steal_fraction']:.1%} of CPU time stolen by the "
-            f"hypervisor (load average before {load_before[0]}, after {load_after[0]}); "
-            "its timings may be slow or noisy")
+    return (
+        f"machine busy during the cell: other processes kept {background['other_cpu_cores']:.2f} "
+        f"cores busy on average, {background['steal_fraction']:.1%} of CPU time stolen by the "
+        f"hypervisor (load average before {load_before[0]}, after {load_after[0]}); "
+        "its timings may be slow or noisy"
+    )

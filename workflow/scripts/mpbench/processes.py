@@ -14,8 +14,8 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import psutil
 
@@ -90,9 +90,13 @@ def remove_segments(run_id: str, scratch: str | os.PathLike | None = None) -> li
     return [str(path) for path in found]
 
 
-def run_in_own_group(command: list[str], env: dict, timeout_s: float,
-                     watch: Callable[[subprocess.Popen, float], int | None] | None = None,
-                     pass_fds: tuple[int, ...] = ()) -> int | None:
+def run_in_own_group(
+    command: list[str],
+    env: dict,
+    timeout_s: float,
+    watch: Callable[[subprocess.Popen, float], int | None] | None = None,
+    pass_fds: tuple[int, ...] = (),
+) -> int | None:
     """Run `command` in a new session and return its exit code, or None if it timed out.
 
     `watch(child, deadline)` waits for the child until time.monotonic() reaches `deadline`

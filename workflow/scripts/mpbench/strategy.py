@@ -16,9 +16,9 @@ record, and through the record the tables and figures) asks the Strategy.
 """
 
 import multiprocessing
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from mpbench.split import SINGLE
 from mpbench.workloads import WORKLOADS

@@ -27,14 +27,21 @@ from mpbench.watchdog import how
 EXIT_FAILED, EXIT_WRONG_ANSWER, EXIT_TIMEOUT = 1, 3, 124  # 2: bad arguments (argparse)
 
 
-def supervise(script: str, argv: list[str], timeout_s: float, cell_name: str,
-              output: Path | None) -> int:
+def supervise(
+    script: str, argv: list[str], timeout_s: float, cell_name: str, output: Path | None
+) -> int:
     """Run `script argv` as the measured process; return the exit status for the cell."""
     run_id = new_run_id()
     with tempfile.TemporaryDirectory(prefix=f"{run_id}-") as scratch:
         raw, where = Path(scratch) / "record.json", Path(scratch) / "status"
-        environment = {**os.environ, SUPERVISED: "1", RUN_ID: run_id, SCRATCH: scratch,
-                       RAW_RECORD: str(raw), STATUS: str(where)}
+        environment = {
+            **os.environ,
+            SUPERVISED: "1",
+            RUN_ID: run_id,
+            SCRATCH: scratch,
+            RAW_RECORD: str(raw),
+            STATUS: str(where),
+        }
         sampler = memory.TreeSampler()
         requests, asks = os.pipe()  # the measured process asks for a sample ...
         answers, replies = os.pipe()  # ... and waits for the answer
@@ -46,25 +53,39 @@ def supervise(script: str, argv: list[str], timeout_s: float, cell_name: str,
             return sampler.watch(child, deadline, requests, replies)
 
         try:
-            code = processes.run_in_own_group([sys.executable, script, *argv], environment,
-                                              timeout_s, watch, pass_fds=(asks, answers))
+            code = processes.run_in_own_group(
+                [sys.executable, script, *argv],
+                environment,
+                timeout_s,
+                watch,
+                pass_fds=(asks, answers),
+            )
         finally:
             for descriptor in (requests, replies):
                 os.close(descriptor)
         last_seen = status.read(where) or "its start"
         left = processes.remove_segments(run_id, scratch)
         if left:
-            print(f"mpbench: {cell_name}: removed what the cell left behind: {', '.join(left)}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"mpbench: {cell_name}: removed what the cell left behind: {', '.join(left)}",
+                file=sys.stderr,
+                flush=True,
+            )
         if code is None:
-            print(f"mpbench: {cell_name}: cell timed out after {timeout_s:g} s during "
-                  f"{last_seen}; process tree killed, no record written",
-                  file=sys.stderr, flush=True)
+            print(
+                f"mpbench: {cell_name}: cell timed out after {timeout_s:g} s during "
+                f"{last_seen}; process tree killed, no record written",
+                file=sys.stderr,
+                flush=True,
+            )
             return EXIT_TIMEOUT
         if code < 0:
-            print(f"mpbench: {cell_name}: the measured process (the workers' parent) "
-                  f"{how(code)} during {last_seen}; process tree killed, no record written",
-                  file=sys.stderr, flush=True)
+            print(
+                f"mpbench: {cell_name}: the measured process (the workers' parent) "
+                f"{how(code)} during {last_seen}; process tree killed, no record written",
+                file=sys.stderr,
+                flush=True,
+            )
             return EXIT_FAILED
         if code != 0:
             return code

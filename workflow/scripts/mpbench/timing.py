@@ -10,8 +10,8 @@ are run, whichever comes first, and never fewer than the fewest rounds.
 import multiprocessing
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from mpbench import processes, stats, status
 from mpbench.job import Job, ready_after, sample_memory_now
@@ -48,7 +48,7 @@ class RoundsPlan:
         """Why to stop after `rounds` rounds, or None to run another."""
         if rounds < self.min_rounds:
             return None
-        if speedup.halfwidth <= self.target:
+        if speedup.coverage >= stats.CONFIDENCE and speedup.halfwidth <= self.target:
             return "interval narrow"
         if rounds >= self.max_rounds:
             return "most rounds"
@@ -161,7 +161,14 @@ def measure(
         for phase in PHASES
     }
     return Measurement(
-        answer, baseline_s, repeats_s, first, warmups_s, phases_s, windows, stop,
+        answer,
+        baseline_s,
+        repeats_s,
+        first,
+        warmups_s,
+        phases_s,
+        windows,
+        stop,
         time.perf_counter() - started,
     )
 

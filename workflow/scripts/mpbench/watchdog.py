@@ -87,7 +87,11 @@ class Watchdog:
             death = find_death()
             if death is not None:
                 process, code = death
-                print(f"mpbench: {self.cell_name}: {_role(process)} {process.name} (pid "
-                      f"{process.pid}) {how(code)} during {status.now()}; the rest of the "
-                      "process tree is killed, no record written", file=sys.stderr, flush=True)
+                print(
+                    f"mpbench: {self.cell_name}: {_role(process)} {process.name} (pid "
+                    f"{process.pid}) {how(code)} during {status.now()}; the rest of the "
+                    "process tree is killed, no record written",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 os._exit(EXIT_DIED)

@@ -4,9 +4,9 @@ Workers import this module (through mpbench.job), so it stays small: the array w
 numpy code is imported only when an array function is called.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from mpbench.primes import count_primes_sieve
 from mpbench.split import SINGLE, SPLITS

@@ -12,6 +12,7 @@ Every access from a worker is a round trip to the server, its arguments and resu
 import sys
 
 import _bootstrap  # noqa: F401
+
 from mpbench.job import Job
 from mpbench.primes import count_primes_in
 
@@ -48,8 +49,9 @@ def array(job: Job):
         output = manager.list([0.0] * job.n)
         job.lap("setup")
         with job.pool() as pool:
-            pool.starmap(compute_slice, [(data, output, p.start, p.stop) for p in job.pieces],
-                         chunksize=1)
+            pool.starmap(
+                compute_slice, [(data, output, p.start, p.stop) for p in job.pieces], chunksize=1
+            )
             result = np.array(output[:], dtype=np.float64)
     return result
 

@@ -14,6 +14,7 @@ import struct
 import sys
 
 import _bootstrap  # noqa: F401
+
 from mpbench.job import Job
 from mpbench.primes import count_primes_in
 

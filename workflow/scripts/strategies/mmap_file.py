@@ -16,8 +16,9 @@ import sys
 
 import _bootstrap  # noqa: F401
 import numpy as np
-from mpbench.job import Job
+
 from mpbench.array import compute_into
+from mpbench.job import Job
 
 SPLITS = ("static",)
 DATA_PATH = "zero-copy"  # array: the workers compute in the buffers the parent reads
@@ -27,8 +28,9 @@ _data = _output = None  # numpy views of the two mappings, in each worker
 def mapped(path, writable: bool, n: int) -> np.ndarray:
     """The file at `path` as a numpy array of n float64s, mapped shared."""
     with open(path, "r+b" if writable else "rb") as stream:  # the mapping keeps its own fd
-        buffer = mmap.mmap(stream.fileno(), n * 8,
-                           access=mmap.ACCESS_WRITE if writable else mmap.ACCESS_READ)
+        buffer = mmap.mmap(
+            stream.fileno(), n * 8, access=mmap.ACCESS_WRITE if writable else mmap.ACCESS_READ
+        )
     return np.frombuffer(buffer, dtype=np.float64, count=n)
 
 

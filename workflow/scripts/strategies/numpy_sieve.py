@@ -10,9 +10,9 @@ against mpbench.primes.count_primes_sieve, a separate, plainer sieve.)
 import sys
 from math import isqrt
 
+import _bootstrap  # noqa: F401
 import numpy as np
 
-import _bootstrap  # noqa: F401
 from mpbench.job import Job
 
 SPLITS = ("none",)

@@ -13,8 +13,9 @@ import sys
 
 import _bootstrap  # noqa: F401
 import numpy as np
-from mpbench.job import Job, signal_ready
+
 from mpbench.array import compute
+from mpbench.job import Job, signal_ready
 
 SPLITS = ("static",)
 
@@ -43,9 +44,9 @@ def array(job: Job):
             # A worker reads its whole slice before it computes, so sending to each in turn
             # cannot deadlock; it then blocks on sending until we read it, below.
             for (ours, _), piece in zip(pipes, job.pieces):
-                ours.send_bytes(data[piece.start:piece.stop])
+                ours.send_bytes(data[piece.start : piece.stop])
             for (ours, _), piece in zip(pipes, job.pieces):
-                ours.recv_bytes_into(output[piece.start:piece.stop])
+                ours.recv_bytes_into(output[piece.start : piece.stop])
             job.lap("compute")
     return output
 

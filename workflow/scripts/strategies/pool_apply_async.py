@@ -7,6 +7,7 @@ Each range is its own task with its own AsyncResult, the most flexible of the Po
 import sys
 
 import _bootstrap  # noqa: F401
+
 from mpbench.job import Job
 from mpbench.primes import count_primes_in
 
@@ -29,7 +30,7 @@ def array(job: Job):
     data = job.read_input()
     job.lap("setup")
     with job.pool() as pool:
-        pending = [pool.apply_async(compute, (data[p.start:p.stop],)) for p in job.pieces]
+        pending = [pool.apply_async(compute, (data[p.start : p.stop],)) for p in job.pieces]
         output = np.concatenate([result.get() for result in pending])
     return output
 

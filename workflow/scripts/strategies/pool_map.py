@@ -10,6 +10,7 @@ is copied on the way out and on the way back.
 import sys
 
 import _bootstrap  # noqa: F401
+
 from mpbench.job import Job
 from mpbench.primes import count_primes_in
 
@@ -30,8 +31,9 @@ def array(job: Job):
     data = job.read_input()
     job.lap("setup")
     with job.pool() as pool:
-        parts = pool.map(compute, [data[piece.start:piece.stop] for piece in job.pieces],
-                         chunksize=1)
+        parts = pool.map(
+            compute, [data[piece.start : piece.stop] for piece in job.pieces], chunksize=1
+        )
         output = np.concatenate(parts)
     return output
 

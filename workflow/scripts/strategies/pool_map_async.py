@@ -8,6 +8,7 @@ only the cost of the asynchronous interface.
 import sys
 
 import _bootstrap  # noqa: F401
+
 from mpbench.job import Job
 from mpbench.primes import count_primes_in
 
@@ -31,7 +32,7 @@ def array(job: Job):
     data = job.read_input()
     job.lap("setup")
     with job.pool() as pool:
-        pending = pool.map_async(compute, [data[p.start:p.stop] for p in job.pieces], chunksize=1)
+        pending = pool.map_async(compute, [data[p.start : p.stop] for p in job.pieces], chunksize=1)
         output = np.concatenate(pending.get())
     return output
 

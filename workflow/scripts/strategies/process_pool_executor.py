@@ -9,6 +9,7 @@ BrokenProcessPool instead of hanging.
 import sys
 
 import _bootstrap  # noqa: F401
+
 from mpbench.job import Job
 from mpbench.primes import count_primes_in
 
@@ -30,7 +31,7 @@ def array(job: Job):
     data = job.read_input()
     job.lap("setup")
     with job.executor() as executor:
-        parts = executor.map(compute, [data[p.start:p.stop] for p in job.pieces])
+        parts = executor.map(compute, [data[p.start : p.stop] for p in job.pieces])
         output = np.concatenate(list(parts))
     return output
 

@@ -13,6 +13,7 @@ import queue
 import sys
 
 import _bootstrap  # noqa: F401
+
 from mpbench.job import Job, failures, signal_ready
 from mpbench.primes import count_primes_in
 
@@ -39,7 +40,7 @@ def receive(results, expected: int, workers: list) -> list:
             received.append(results.get(timeout=POLL_S))
         except queue.Empty:
             if (failed := failures(workers)) is not None:
-                raise RuntimeError(f"worker died before sending its result ({failed})")
+                raise RuntimeError(f"worker died before sending its result ({failed})") from None
     return received
 
 
@@ -47,12 +48,16 @@ def primes(job: Job) -> int:
     ctx = job.context
     results, ready = ctx.Queue(), job.ready_signal()
     if job.split == "static":
-        workers = [ctx.Process(target=count_range, args=(numbers, results, ready))
-                   for numbers in job.pieces]
+        workers = [
+            ctx.Process(target=count_range, args=(numbers, results, ready))
+            for numbers in job.pieces
+        ]
     else:
         tasks = ctx.Queue()
-        workers = [ctx.Process(target=count_tasks, args=(tasks, results, ready))
-                   for _ in range(job.processes)]
+        workers = [
+            ctx.Process(target=count_tasks, args=(tasks, results, ready))
+            for _ in range(job.processes)
+        ]
     with job.running(workers, ready):
         if job.split == "dynamic":
             for numbers in [*job.pieces, *[None] * job.processes]:
@@ -77,18 +82,20 @@ def array(job: Job):
     job.lap("setup")
     ctx = job.context
     tasks, results, ready = ctx.Queue(), ctx.Queue(), job.ready_signal()
-    workers = [ctx.Process(target=compute_tasks, args=(tasks, results, ready))
-               for _ in range(job.processes)]
+    workers = [
+        ctx.Process(target=compute_tasks, args=(tasks, results, ready))
+        for _ in range(job.processes)
+    ]
     with job.running(workers, ready):
         for index, piece in enumerate(job.pieces):
-            tasks.put((index, data[piece.start:piece.stop]))
+            tasks.put((index, data[piece.start : piece.stop]))
         for _ in workers:
             tasks.put(None)
         output = np.empty(job.n)
         for _ in job.pieces:  # place each slice as it arrives
             ((index, part),) = receive(results, 1, workers)
             piece = job.pieces[index]
-            output[piece.start:piece.stop] = part
+            output[piece.start : piece.stop] = part
         job.lap("compute")
     return output
 

@@ -17,8 +17,9 @@ from multiprocessing.shared_memory import SharedMemory
 
 import _bootstrap  # noqa: F401
 import numpy as np
-from mpbench.job import Job
+
 from mpbench.array import compute_into
+from mpbench.job import Job
 
 SPLITS = ("static",)
 DATA_PATH = "zero-copy"  # array: the workers compute in the buffers the parent reads
@@ -30,8 +31,9 @@ def attach(data_name: str, output_name: str, n: int) -> None:
 
 
 def compute_slice(start: int, stop: int) -> None:
-    data, output = (np.ndarray((stop - start,), np.float64, segment.buf, start * 8)
-                    for segment in _segments)
+    data, output = (
+        np.ndarray((stop - start,), np.float64, segment.buf, start * 8) for segment in _segments
+    )
     compute_into(data, output)
 
 

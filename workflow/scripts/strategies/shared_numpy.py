@@ -13,8 +13,9 @@ import sys
 
 import _bootstrap  # noqa: F401
 import numpy as np
-from mpbench.job import Job
+
 from mpbench.array import compute_into
+from mpbench.job import Job
 from mpbench.primes import count_primes_in
 
 SPLITS = ("static", "dynamic")

@@ -13,6 +13,7 @@ A synchronized Array has a lock, which the code must take around its accesses.
 import sys
 
 import _bootstrap  # noqa: F401
+
 from mpbench.job import Job
 from mpbench.primes import count_primes_in
 

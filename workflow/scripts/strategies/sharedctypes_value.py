@@ -8,6 +8,7 @@ initializer (passed when the workers start), which works under every start metho
 import sys
 
 import _bootstrap  # noqa: F401
+
 from mpbench.job import Job
 from mpbench.primes import count_primes_in
 

@@ -7,6 +7,7 @@ and does not split the work, so it runs only with --split none and --processes 1
 import sys
 
 import _bootstrap  # noqa: F401
+
 from mpbench.job import Job
 from mpbench.primes import count_primes_in
 

@@ -10,6 +10,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import _bootstrap  # noqa: F401
+
 from mpbench.job import Job
 from mpbench.primes import count_primes_in
 
@@ -36,8 +37,9 @@ def array(job: Job):
     job.lap("setup")
     with ThreadPoolExecutor(max_workers=job.processes) as executor:
         job.lap("startup")
-        done = executor.map(lambda p: compute_into(data[p.start:p.stop], output[p.start:p.stop]),
-                            job.pieces)
+        done = executor.map(
+            lambda p: compute_into(data[p.start : p.stop], output[p.start : p.stop]), job.pieces
+        )
         list(done)  # re-raises a thread's error
         job.lap("compute")
     return output

@@ -47,10 +47,23 @@ def fit_table(repeats: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for key, group in points.groupby(GROUP_KEYS + RUN_KEYS, sort=True):
         f, se, used = fit_serial_fraction(group["processes"], group["speedup"])
-        rows.append({**dict(zip(GROUP_KEYS + RUN_KEYS, key)), "serial_fraction": f,
-                     "serial_fraction_se": se, "points": used,
-                     "processes_fitted": " ".join(map(str, sorted(group["processes"].unique()))),
-                     "cores": int(group["cores"].iloc[0])})
-    columns = [*GROUP_KEYS, *RUN_KEYS, "serial_fraction", "serial_fraction_se", "points",
-               "processes_fitted", "cores"]
+        rows.append(
+            {
+                **dict(zip(GROUP_KEYS + RUN_KEYS, key)),
+                "serial_fraction": f,
+                "serial_fraction_se": se,
+                "points": used,
+                "processes_fitted": " ".join(map(str, sorted(group["processes"].unique()))),
+                "cores": int(group["cores"].iloc[0]),
+            }
+        )
+    columns = [
+        *GROUP_KEYS,
+        *RUN_KEYS,
+        "serial_fraction",
+        "serial_fraction_se",
+        "points",
+        "processes_fitted",
+        "cores",
+    ]
     return pd.DataFrame(rows, columns=columns)

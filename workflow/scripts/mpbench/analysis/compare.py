@@ -27,10 +27,22 @@ from mpbench.analysis.summary import CELL_KEYS, CV_FLAG, RUN_KEYS
 ALPHA = 0.05  # significance level of the verdict
 CLOSE = 0.05  # "reproduced" when the medians (or the speedups) agree within 5 %
 LONG_BASELINE_S = 0.05  # speedups are judged on cells whose single takes >= 50 ms in A
-SPEEDUP_COLUMNS = ["speedup_a", "speedup_a_low", "speedup_a_high", "speedup_b", "speedup_b_low",
-                   "speedup_b_high", "t1_a_s", "speedup_ratio", "speedup_ci_low",
-                   "speedup_ci_high", "speedup_p_value", "speedup_verdict", "speedups_agree",
-                   "intervals_overlap"]
+SPEEDUP_COLUMNS = [
+    "speedup_a",
+    "speedup_a_low",
+    "speedup_a_high",
+    "speedup_b",
+    "speedup_b_low",
+    "speedup_b_high",
+    "t1_a_s",
+    "speedup_ratio",
+    "speedup_ci_low",
+    "speedup_ci_high",
+    "speedup_p_value",
+    "speedup_verdict",
+    "speedups_agree",
+    "intervals_overlap",
+]
 
 
 class MixedResults(ValueError):
@@ -41,8 +53,9 @@ def _single_run(repeats: pd.DataFrame, label: str, advice: str = "compare one at
     runs = repeats[RUN_KEYS].drop_duplicates()
     if len(runs) != 1:
         described = "; ".join(", ".join(map(str, row)) for row in runs.itertuples(index=False))
-        raise MixedResults(f"results set {label} mixes {len(runs)} hosts or Python builds "
-                           f"({described}): {advice}")
+        raise MixedResults(
+            f"results set {label} mixes {len(runs)} hosts or Python builds ({described}): {advice}"
+        )
     return tuple(runs.iloc[0])
 
 
@@ -100,8 +113,13 @@ def _speedups(cell_a: pd.DataFrame, cell_b: pd.DataFrame) -> dict:
     row.update(speedup_verdict="", speedups_agree=None, intervals_overlap=None)
     for label, speedup in (("a", a), ("b", b)):
         if speedup is not None:
-            row.update({f"speedup_{label}": speedup.value, f"speedup_{label}_low": speedup.low,
-                        f"speedup_{label}_high": speedup.high})
+            row.update(
+                {
+                    f"speedup_{label}": speedup.value,
+                    f"speedup_{label}_low": speedup.low,
+                    f"speedup_{label}_high": speedup.high,
+                }
+            )
     if a is not None:
         row["t1_a_s"] = float(np.median(cell_a["baseline_s"]))
     if a is None or b is None:
@@ -110,10 +128,15 @@ def _speedups(cell_a: pd.DataFrame, cell_b: pd.DataFrame) -> dict:
     ratio = b.value / a.value
     p_value = _welch_p_value(log_a, log_b)
     low, high = _welch_interval(log_a, log_b)
-    row.update(speedup_ratio=ratio, speedup_ci_low=low, speedup_ci_high=high,
-               speedup_p_value=p_value, speedup_verdict=speedup_verdict(log_a, log_b, p_value),
-               speedups_agree=bool(abs(ratio - 1) <= CLOSE),
-               intervals_overlap=bool(a.low <= b.high and b.low <= a.high))
+    row.update(
+        speedup_ratio=ratio,
+        speedup_ci_low=low,
+        speedup_ci_high=high,
+        speedup_p_value=p_value,
+        speedup_verdict=speedup_verdict(log_a, log_b, p_value),
+        speedups_agree=bool(abs(ratio - 1) <= CLOSE),
+        intervals_overlap=bool(a.low <= b.high and b.low <= a.high),
+    )
     return row
 
 
@@ -135,12 +158,22 @@ def compare(repeats_a: pd.DataFrame, repeats_b: pd.DataFrame) -> pd.DataFrame:
         p_value = _welch_p_value(np.log(a), np.log(b))
         low, high = _welch_interval(np.log(a), np.log(b))
         cv_a, cv_b = _cv(a), _cv(b)
-        rows.append({**dict(zip(CELL_KEYS, key)), "median_a_s": np.median(a),
-                     "median_b_s": np.median(b), "ratio": ratio, "ci_low": low, "ci_high": high,
-                     "p_value": p_value, "verdict": verdict(ratio, p_value),
-                     "cv_a": cv_a, "cv_b": cv_b,
-                     "steady": bool(cv_a <= CV_FLAG and cv_b <= CV_FLAG),
-                     **_speedups(cell_a, grouped_b[key])})
+        rows.append(
+            {
+                **dict(zip(CELL_KEYS, key)),
+                "median_a_s": np.median(a),
+                "median_b_s": np.median(b),
+                "ratio": ratio,
+                "ci_low": low,
+                "ci_high": high,
+                "p_value": p_value,
+                "verdict": verdict(ratio, p_value),
+                "cv_a": cv_a,
+                "cv_b": cv_b,
+                "steady": bool(cv_a <= CV_FLAG and cv_b <= CV_FLAG),
+                **_speedups(cell_a, grouped_b[key]),
+            }
+        )
     if not rows:
         raise ValueError("the two results sets have no cell in common")
     table = pd.DataFrame(rows)
@@ -167,23 +200,27 @@ def speedup_line(table: pd.DataFrame) -> str:
         return f"paired speedups ({subset}): no cell"
     agree, overlap = int(cells["speedups_agree"].sum()), int(cells["intervals_overlap"].sum())
     counts = cells["speedup_verdict"].value_counts()
-    return (f"paired speedups ({subset}, {len(cells)} cells): "
-            f"{agree / len(cells):.0%} agree within {CLOSE:.0%} ({agree} of {len(cells)}), "
-            f"{overlap / len(cells):.0%} of intervals overlap ({overlap} of {len(cells)}); "
-            f"{counts.get('higher', 0)} higher, {counts.get('lower', 0)} lower")
+    return (
+        f"paired speedups ({subset}, {len(cells)} cells): "
+        f"{agree / len(cells):.0%} agree within {CLOSE:.0%} ({agree} of {len(cells)}), "
+        f"{overlap / len(cells):.0%} of intervals overlap ({overlap} of {len(cells)}); "
+        f"{counts.get('higher', 0)} higher, {counts.get('lower', 0)} lower"
+    )
 
 
 def summary_line(table: pd.DataFrame) -> str:
     deviation = (table["ratio"] - 1).abs()
     counts = table["verdict"].value_counts()
     steady = deviation[table["steady"]]
-    return (f"{len(table)} common cells: {counts.get('faster', 0)} faster, "
-            f"{counts.get('slower', 0)} slower, "
-            f"{counts.get('no significant difference', 0)} no significant difference; "
-            f"medians within {CLOSE:.0%}: {(deviation <= CLOSE).mean():.0%} of all cells, "
-            f"{(steady <= CLOSE).sum()} of {len(steady)} cells with CV <= {CV_FLAG:.0%} in both "
-            f"({(steady <= CLOSE).mean() if len(steady) else float('nan'):.0%}); "
-            f"median |B/A - 1|: {deviation.median():.1%}; {speedup_line(table)}")
+    return (
+        f"{len(table)} common cells: {counts.get('faster', 0)} faster, "
+        f"{counts.get('slower', 0)} slower, "
+        f"{counts.get('no significant difference', 0)} no significant difference; "
+        f"medians within {CLOSE:.0%}: {(deviation <= CLOSE).mean():.0%} of all cells, "
+        f"{(steady <= CLOSE).sum()} of {len(steady)} cells with CV <= {CV_FLAG:.0%} in both "
+        f"({(steady <= CLOSE).mean() if len(steady) else float('nan'):.0%}); "
+        f"median |B/A - 1|: {deviation.median():.1%}; {speedup_line(table)}"
+    )
 
 
 VERDICT_COLOURS = {"faster": "#2ca02c", "slower": "#d62728", "no significant difference": "#7f7f7f"}
@@ -201,9 +238,18 @@ def _ratio_panel(ax, table, x, y, low, high, verdicts, colours, title, legend_ti
         if rows.empty:
             continue
         errors = np.vstack([rows[y] - rows[low], rows[high] - rows[y]])
-        ax.errorbar(rows[x], rows[y], yerr=np.nan_to_num(np.clip(errors, 0, None)),
-                    ls="none", marker="o", ms=4, color=colour, elinewidth=0.7, alpha=0.8,
-                    label=f"{name} ({len(rows)})")
+        ax.errorbar(
+            rows[x],
+            rows[y],
+            yerr=np.nan_to_num(np.clip(errors, 0, None)),
+            ls="none",
+            marker="o",
+            ms=4,
+            color=colour,
+            elinewidth=0.7,
+            alpha=0.8,
+            label=f"{name} ({len(rows)})",
+        )
     ax.set(xscale="log", yscale="log")
     formatter = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}")
     # ratios sit near 1: label 1.2 and 1.5 too, not only 2, 3, ... of each decade
@@ -239,20 +285,43 @@ def figure(table: pd.DataFrame, path, label_a: str, label_b: str) -> None:
         fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 9.5), layout="constrained")
     else:  # a set made before paired rounds: times only
         fig, top = plt.subplots(figsize=(10, 5.2), layout="constrained")
-    _ratio_panel(top, table, "median_a_s", "ratio", "ci_low", "ci_high", table["verdict"],
-                 VERDICT_COLOURS, "strategy times: ratio of medians B / A (below 1: B faster)",
-                 "verdict (Welch on log times, p < 0.05)")
+    _ratio_panel(
+        top,
+        table,
+        "median_a_s",
+        "ratio",
+        "ci_low",
+        "ci_high",
+        table["verdict"],
+        VERDICT_COLOURS,
+        "strategy times: ratio of medians B / A (below 1: B faster)",
+        "verdict (Welch on log times, p < 0.05)",
+    )
     top.set(xlabel="strategy's median time in A (s)", ylabel="median time B / A")
     if paired_rounds:
-        _ratio_panel(bottom, table, "t1_a_s", "speedup_ratio", "speedup_ci_low",
-                     "speedup_ci_high", table["speedup_verdict"], SPEEDUP_COLOURS,
-                     "paired speedups: B / A (above 1: B's speedup higher); "
-                     "interval: Welch on the log ratios of the rounds",
-                     "verdict (Welch on log round ratios, p < 0.05)")
+        _ratio_panel(
+            bottom,
+            table,
+            "t1_a_s",
+            "speedup_ratio",
+            "speedup_ci_low",
+            "speedup_ci_high",
+            table["speedup_verdict"],
+            SPEEDUP_COLOURS,
+            "paired speedups: B / A (above 1: B's speedup higher); "
+            "interval: Welch on the log ratios of the rounds",
+            "verdict (Welch on log round ratios, p < 0.05)",
+        )
         bottom.axvline(LONG_BASELINE_S, color="black", ls=":", lw=1)
-        bottom.annotate(f"single {LONG_BASELINE_S * 1000:g} ms", (LONG_BASELINE_S, 1),
-                        xycoords=("data", "axes fraction"), xytext=(3, -3),
-                        textcoords="offset points", fontsize=7, va="top")
+        bottom.annotate(
+            f"single {LONG_BASELINE_S * 1000:g} ms",
+            (LONG_BASELINE_S, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -3),
+            textcoords="offset points",
+            fontsize=7,
+            va="top",
+        )
         bottom.set(xlabel="baseline (single) median time in A (s)", ylabel="speedup B / A")
     summary = textwrap.fill(f"B vs. A, cell by cell: {summary_line(table)}", 130)
     fig.suptitle(f"{summary}\nA = {label_a}\nB = {label_b}", fontsize=8)

@@ -56,17 +56,26 @@ def to_suite(repeats: pd.DataFrame, label: str = "") -> pyperf.BenchmarkSuite:
     if repeats.empty:
         raise ValueError(f"results set {label} holds no timed round")
     host, version, build = _single_run(repeats, label, "export one host and build at a time")
-    common = {"unit": UNIT, "hostname": _text(host), "python_version": _text(version),
-              f"{PREFIX}python_build": _text(build)}
+    common = {
+        "unit": UNIT,
+        "hostname": _text(host),
+        "python_version": _text(version),
+        f"{PREFIX}python_build": _text(build),
+    }
     if "cores" in repeats.columns and repeats["cores"].notna().any():
         common[f"{PREFIX}cores"] = int(repeats["cores"].dropna().iloc[0])
     common = {key: value for key, value in common.items() if value is not None}
     benchmarks = []
     for key, cell in repeats.groupby(CELL_KEYS, sort=True):
         name = benchmark_name(*key)
-        runs = [pyperf.Run([float(row["total_s"])], collect_metadata=False,
-                           metadata={**common, "name": name, **_round_metadata(row)})
-                for _, row in cell.sort_values("repeat").iterrows()]
+        runs = [
+            pyperf.Run(
+                [float(row["total_s"])],
+                collect_metadata=False,
+                metadata={**common, "name": name, **_round_metadata(row)},
+            )
+            for _, row in cell.sort_values("repeat").iterrows()
+        ]
         benchmarks.append(pyperf.Benchmark(runs))
     return pyperf.BenchmarkSuite(benchmarks)
 

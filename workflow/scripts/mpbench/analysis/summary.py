@@ -54,14 +54,22 @@ def repeats_table(records: list[dict]) -> pd.DataFrame:
         context = _context(rec)
         for index, total in enumerate(rec.get("repeats_s", [])):
             t1 = rec["baseline_s"][index]
-            row = {**context, "repeat": index + 1, "total_s": total, "baseline_s": t1,
-                   "speedup": t1 / total, "strategy_first": rec["strategy_first"][index]}
+            row = {
+                **context,
+                "repeat": index + 1,
+                "total_s": total,
+                "baseline_s": t1,
+                "speedup": t1 / total,
+                "strategy_first": rec["strategy_first"][index],
+            }
             for phase, values in rec["phases_s"].items():
                 row[f"{phase}_s"] = np.nan if values is None else values[index]
             peak = rec["memory"]["repeats"][index]
-            row.update(peak_pss_bytes=_nan(peak["peak_pss_bytes"]),
-                       peak_uss_bytes=_nan(peak["peak_uss_bytes"]),
-                       memory_samples=peak["samples"])
+            row.update(
+                peak_pss_bytes=_nan(peak["peak_pss_bytes"]),
+                peak_uss_bytes=_nan(peak["peak_uss_bytes"]),
+                memory_samples=peak["samples"],
+            )
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -72,8 +80,12 @@ def _nan(value) -> float:
 
 def _background(rec: dict) -> dict:
     if "skipped" in rec:
-        return {"reference": bool(rec["reference"]), "other_cpu_cores": np.nan,
-                "steal_fraction": np.nan, "busy": False}
+        return {
+            "reference": bool(rec["reference"]),
+            "other_cpu_cores": np.nan,
+            "steal_fraction": np.nan,
+            "busy": False,
+        }
     background = rec["background"]
     return {
         "reference": bool(rec["reference"]),
@@ -118,19 +130,36 @@ SPEEDUP_COLUMNS = ("speedup", "speedup_low", "speedup_high", "speedup_coverage",
 def _speedup(rec: dict) -> dict:
     """The cell's paired speedup, its 95 % interval, and the median baseline time."""
     if "skipped" in rec:
-        return {"rounds_stop": "", "unresolved": False,
-                **{key: np.nan for key in SPEEDUP_COLUMNS}}
+        return {"rounds_stop": "", "unresolved": False, **{key: np.nan for key in SPEEDUP_COLUMNS}}
     paired = stats.paired_speedup(rec["baseline_s"], rec["repeats_s"])
-    return {"speedup": paired.value, "speedup_low": paired.low, "speedup_high": paired.high,
-            "speedup_coverage": paired.coverage, "unresolved": not paired.resolved,
-            "t1_s": stats.median(rec["baseline_s"]), "rounds_stop": rec["rounds"]["stop"]}
+    return {
+        "speedup": paired.value,
+        "speedup_low": paired.low,
+        "speedup_high": paired.high,
+        "speedup_coverage": paired.coverage,
+        "unresolved": not paired.resolved,
+        "t1_s": stats.median(rec["baseline_s"]),
+        "rounds_stop": rec["rounds"]["stop"],
+    }
 
 
 def _stats(rec: dict) -> dict:
     if "skipped" in rec:
-        return {"rounds": 0, "noisy": False, **{
-            key: np.nan for key in ("median_s", "min_s", "max_s", "iqr_s", "cv",
-                                    *(f"{phase}_median_s" for phase in PHASES))}}
+        return {
+            "rounds": 0,
+            "noisy": False,
+            **{
+                key: np.nan
+                for key in (
+                    "median_s",
+                    "min_s",
+                    "max_s",
+                    "iqr_s",
+                    "cv",
+                    *(f"{phase}_median_s" for phase in PHASES),
+                )
+            },
+        }
     times = np.asarray(rec["repeats_s"], dtype=float)
     q1, median, q3 = np.percentile(times, [25, 50, 75])
     cv = times.std(ddof=1) / times.mean() if len(times) > 1 else np.nan
@@ -153,31 +182,54 @@ def cells_table(records: list[dict]) -> pd.DataFrame:
     if not records:
         raise ValueError("no cell records to summarize")
     cells = pd.DataFrame(
-        [{**_context(rec), **_stats(rec), **_speedup(rec), **_background(rec), **_memory(rec),
-          "data_path": rec["data_path"] if rec["payload_bytes"] is not None else "",
-          "answer": rec.get("answer"), "expected": rec.get("expected"),
-          "correct": rec["answer"] == rec["expected"] if "answer" in rec else None,
-          "pieces": rec.get("pieces"), "skipped": rec.get("skipped", "")}
-         for rec in records]
+        [
+            {
+                **_context(rec),
+                **_stats(rec),
+                **_speedup(rec),
+                **_background(rec),
+                **_memory(rec),
+                "data_path": rec["data_path"] if rec["payload_bytes"] is not None else "",
+                "answer": rec.get("answer"),
+                "expected": rec.get("expected"),
+                "correct": rec["answer"] == rec["expected"] if "answer" in rec else None,
+                "pieces": rec.get("pieces"),
+                "skipped": rec.get("skipped", ""),
+            }
+            for rec in records
+        ]
     )
     duplicated = cells.duplicated(CELL_KEYS + RUN_KEYS, keep=False)
     if duplicated.any():
-        raise ValueError(f"the same cell appears twice: {cells.loc[duplicated, CELL_KEYS].values.tolist()}")
+        raise ValueError(
+            f"the same cell appears twice: {cells.loc[duplicated, CELL_KEYS].values.tolist()}"
+        )
     cells["oversubscribed"] = cells["processes"] > cells["cores"]
     cells["flagged"] = cells["noisy"] | cells["busy"]
     cells["flag_reason"] = [
-        "; ".join(reason for flag, reason in (
-            (noisy, f"CV {_pct(cv)} > {CV_FLAG:.0%}"),
-            (busy, f"busy machine: {other:.2f} other cores, {steal:.1%} stolen"),
-        ) if flag)
+        "; ".join(
+            reason
+            for flag, reason in (
+                (noisy, f"CV {_pct(cv)} > {CV_FLAG:.0%}"),
+                (busy, f"busy machine: {other:.2f} other cores, {steal:.1%} stolen"),
+            )
+            if flag
+        )
         for noisy, cv, busy, other, steal in zip(
-            cells["noisy"], cells["cv"], cells["busy"], cells["other_cpu_cores"], cells["steal_fraction"])
+            cells["noisy"],
+            cells["cv"],
+            cells["busy"],
+            cells["other_cpu_cores"],
+            cells["steal_fraction"],
+        )
     ]
 
     for column in ("efficiency", "efficiency_low", "efficiency_high"):
         source = column.replace("efficiency", "speedup")
-        cells[column] = [efficiency(s, p, c)
-                         for s, p, c in zip(cells[source], cells["processes"], cells["cores"])]
+        cells[column] = [
+            efficiency(s, p, c)
+            for s, p, c in zip(cells[source], cells["processes"], cells["cores"])
+        ]
     cells["karp_flatt"] = [
         karp_flatt(s, p, c) for s, p, c in zip(cells["speedup"], cells["processes"], cells["cores"])
     ]
@@ -209,25 +261,39 @@ def markdown_table(cells: pd.DataFrame) -> str:
         cores = int(group["cores"].iloc[0])
         out.append(f"### {workload}, N = {n:,} ({host}, Python {python}, {cores} cores)\n")
         data = workload_has_payload(group)
-        out.append("| strategy | start method | split | P | median (s) | min (s) | IQR (s) | CV | "
-                   "rounds | speedup [95 % CI] | efficiency | Karp–Flatt | "
-                   + ("set-up (s) | peak PSS (MB) | (PSS − baseline) / payload | " if data else "")
-                   + "note |")
-        out.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-                   + ("---:|---:|---:|" if data else "") + "---|")
+        out.append(
+            "| strategy | start method | split | P | median (s) | min (s) | IQR (s) | CV | "
+            "rounds | speedup [95 % CI] | efficiency | Karp–Flatt | "
+            + ("set-up (s) | peak PSS (MB) | (PSS − baseline) / payload | " if data else "")
+            + "note |"
+        )
+        out.append(
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+            + ("---:|---:|---:|" if data else "")
+            + "---|"
+        )
         for row in _display_order(group).itertuples():
-            notes = [note for flag, note in ((row.reference, "reference, not parallel"),
-                                             (row.oversubscribed, "oversubscribed"),
-                                             (row.unresolved, "unresolved: CI wider than "
-                                              f"±{stats.RESOLUTION:.0%}"),
-                                             (row.implausible, "IMPLAUSIBLE: interval beyond "
-                                              "the ideal"),
-                                             (row.flagged, f"flagged: {row.flag_reason}"),
-                                             (row.correct is False, "WRONG"),
-                                             (bool(row.skipped), f"skipped: {row.skipped}"))
-                     if flag]
-            memory = (f"{_num(row.setup_median_s, 4)} | {_num(row.peak_pss_bytes / 1e6, 0)} | "
-                      f"{_num(row.pss_over_payload, 2)} | ") if data else ""
+            notes = [
+                note
+                for flag, note in (
+                    (row.reference, "reference, not parallel"),
+                    (row.oversubscribed, "oversubscribed"),
+                    (row.unresolved, f"unresolved: CI wider than ±{stats.RESOLUTION:.0%}"),
+                    (row.implausible, "IMPLAUSIBLE: interval beyond the ideal"),
+                    (row.flagged, f"flagged: {row.flag_reason}"),
+                    (row.correct is False, "WRONG"),
+                    (bool(row.skipped), f"skipped: {row.skipped}"),
+                )
+                if flag
+            ]
+            memory = (
+                (
+                    f"{_num(row.setup_median_s, 4)} | {_num(row.peak_pss_bytes / 1e6, 0)} | "
+                    f"{_num(row.pss_over_payload, 2)} | "
+                )
+                if data
+                else ""
+            )
             out.append(
                 f"| {row.strategy} | {row.start_method} | {row.split} | {row.processes} | "
                 f"{_num(row.median_s, 4)} | {_num(row.min_s, 4)} | {_num(row.iqr_s, 4)} | "
@@ -238,16 +304,65 @@ def markdown_table(cells: pd.DataFrame) -> str:
     return "\n".join(out)
 
 
-HTML_COLUMNS = ["strategy", "start_method", "split", "processes", "median_s", "min_s", "iqr_s", "cv",
-                "rounds", "t1_s", "speedup", "speedup_low", "speedup_high", "unresolved",
-                "implausible", "efficiency", "karp_flatt", "setup_median_s", "startup_median_s",
-                "compute_median_s", "teardown_median_s", "peak_pss_bytes", "peak_uss_bytes",
-                "pss_over_payload", "oversubscribed", "flagged", "correct", "skipped"]
-FLAGGED_COLUMNS = ["n", "strategy", "start_method", "split", "processes", "flag_reason",
-                   "median_s", "min_s", "max_s", "cv", "other_cpu_cores", "workload"]
-INTERVAL_COLUMNS = ["n", "strategy", "start_method", "split", "processes", "rounds",
-                    "rounds_stop", "speedup", "speedup_low", "speedup_high", "t1_s", "median_s",
-                    "workload"]
+HTML_COLUMNS = [
+    "strategy",
+    "start_method",
+    "split",
+    "processes",
+    "median_s",
+    "min_s",
+    "iqr_s",
+    "cv",
+    "rounds",
+    "t1_s",
+    "speedup",
+    "speedup_low",
+    "speedup_high",
+    "unresolved",
+    "implausible",
+    "efficiency",
+    "karp_flatt",
+    "setup_median_s",
+    "startup_median_s",
+    "compute_median_s",
+    "teardown_median_s",
+    "peak_pss_bytes",
+    "peak_uss_bytes",
+    "pss_over_payload",
+    "oversubscribed",
+    "flagged",
+    "correct",
+    "skipped",
+]
+FLAGGED_COLUMNS = [
+    "n",
+    "strategy",
+    "start_method",
+    "split",
+    "processes",
+    "flag_reason",
+    "median_s",
+    "min_s",
+    "max_s",
+    "cv",
+    "other_cpu_cores",
+    "workload",
+]
+INTERVAL_COLUMNS = [
+    "n",
+    "strategy",
+    "start_method",
+    "split",
+    "processes",
+    "rounds",
+    "rounds_stop",
+    "speedup",
+    "speedup_low",
+    "speedup_high",
+    "t1_s",
+    "median_s",
+    "workload",
+]
 HTML_STYLE = """<style>
 body { font-family: sans-serif; font-size: 13px; margin: 1em; }
 table { border-collapse: collapse; margin-bottom: 1.5em; }
@@ -259,26 +374,30 @@ tr.flagged td { color: #777; font-style: italic; }
 
 def html_table(cells: pd.DataFrame) -> str:
     """The summary as a standalone HTML page (for the report), one table per N."""
-    parts = [HTML_STYLE, "<p>Rows in grey italics are flagged: their times vary by more "
-             "than 10 % (CV), or other processes kept the machine busy while they ran (see the "
-             "list of flagged cells). Speedup: the median over the cell's paired rounds of "
-             "T1 / TP, with its 95 % interval (speedup_low, speedup_high); unresolved where "
-             "that interval reaches further than ±5 %. Times in seconds; the phases (set-up, "
-             "start-up, compute, teardown) are medians over the rounds; P above the core count "
-             "is oversubscribed. "
-             "Memory: the median over the repeats of each repeat's peak PSS and USS summed over "
-             "the process tree, in bytes; pss_over_payload = (peak PSS − the interpreters' "
-             "baseline) / (input + output bytes).</p>"]
+    parts = [
+        HTML_STYLE,
+        "<p>Rows in grey italics are flagged: their times vary by more "
+        "than 10 % (CV), or other processes kept the machine busy while they ran (see the "
+        "list of flagged cells). Speedup: the median over the cell's paired rounds of "
+        "T1 / TP, with its 95 % interval (speedup_low, speedup_high); unresolved where "
+        "that interval reaches further than ±5 %. Times in seconds; the phases (set-up, "
+        "start-up, compute, teardown) are medians over the rounds; P above the core count "
+        "is oversubscribed. "
+        "Memory: the median over the repeats of each repeat's peak PSS and USS summed over "
+        "the process tree, in bytes; pss_over_payload = (peak PSS − the interpreters' "
+        "baseline) / (input + output bytes).</p>",
+    ]
     for (workload, n, host, python), group in cells.groupby(
         ["workload", "n", "hostname", "python_version"], sort=True
     ):
-        parts.append(f"<h3>{workload}, N = {n:,} ({host}, Python {python}, "
-                     f"{int(group['cores'].iloc[0])} cores)</h3>")
+        parts.append(
+            f"<h3>{workload}, N = {n:,} ({host}, Python {python}, "
+            f"{int(group['cores'].iloc[0])} cores)</h3>"
+        )
         rows = _display_order(group)[HTML_COLUMNS]
-        table = rows.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="–",
-                             border=0)
+        table = rows.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="–", border=0)
         for flagged in rows["flagged"]:  # mark flagged rows, in order
-            table = table.replace("<tr>\n", f"<tr class=\"{'flagged' if flagged else 'ok'}\">\n", 1)
+            table = table.replace("<tr>\n", f'<tr class="{"flagged" if flagged else "ok"}">\n', 1)
         parts.append(table)
     return "\n".join(parts)
 
@@ -292,32 +411,35 @@ def flagged_html(cells: pd.DataFrame) -> str:
         if rows.empty:
             return ""
         return rows.sort_values(order)[columns].to_html(
-            index=False, float_format=lambda v: f"{v:.4g}", na_rep="–", border=0)
+            index=False, float_format=lambda v: f"{v:.4g}", na_rep="–", border=0
+        )
 
     measured = cells[cells["rounds"] > 0]
     implausible, unresolved = cells[cells["implausible"]], measured[measured["unresolved"]]
     flagged = cells[cells["flagged"]]
-    return "\n".join([
-        HTML_STYLE,
-        f"<h3>Implausible: {len(implausible)} of {len(measured)} cells</h3>"
-        "<p>The whole 95 % interval of the speedup lies above the ideal min(P, cores), or a "
-        "process strategy at P = 1 is faster than single. Not a finding: a measurement "
-        "problem, or an effect (such as caches) to explain before trusting it.</p>",
-        table(implausible, INTERVAL_COLUMNS),
-        f"<h3>Unresolved: {len(unresolved)} of {len(measured)} cells</h3>"
-        f"<p>The speedup's 95 % interval reaches further than ±{stats.RESOLUTION:.0%} from it "
-        "after the rounds the cell could spend (rounds_stop says why it stopped). Differences "
-        "within such an interval are not findings.</p>",
-        table(unresolved, INTERVAL_COLUMNS),
-        f"<h3>Flagged: {len(flagged)} of {len(cells)} cells</h3>"
-        f"<p>Their strategy times vary by more than {CV_FLAG:.0%} (coefficient of variation), "
-        f"or processes outside the cell kept more than {metadata.BUSY_CORES} cores busy on "
-        "average while it ran (<code>other_cpu_cores</code>, from /proc/stat), or the "
-        f"hypervisor stole more than {metadata.STOLEN_FLAG:.0%} of the CPU time. Their paired "
-        "speedups still compare like with like; their times are less trustworthy. To measure "
-        "a cell again, delete its record under results/cells/ and run snakemake again.</p>",
-        table(flagged, FLAGGED_COLUMNS),
-    ])
+    return "\n".join(
+        [
+            HTML_STYLE,
+            f"<h3>Implausible: {len(implausible)} of {len(measured)} cells</h3>"
+            "<p>The whole 95 % interval of the speedup lies above the ideal min(P, cores), or a "
+            "process strategy at P = 1 is faster than single. Not a finding: a measurement "
+            "problem, or an effect (such as caches) to explain before trusting it.</p>",
+            table(implausible, INTERVAL_COLUMNS),
+            f"<h3>Unresolved: {len(unresolved)} of {len(measured)} cells</h3>"
+            f"<p>The speedup's 95 % interval reaches further than ±{stats.RESOLUTION:.0%} from it "
+            "after the rounds the cell could spend (rounds_stop says why it stopped). Differences "
+            "within such an interval are not findings.</p>",
+            table(unresolved, INTERVAL_COLUMNS),
+            f"<h3>Flagged: {len(flagged)} of {len(cells)} cells</h3>"
+            f"<p>Their strategy times vary by more than {CV_FLAG:.0%} (coefficient of variation), "
+            f"or processes outside the cell kept more than {metadata.BUSY_CORES} cores busy on "
+            "average while it ran (<code>other_cpu_cores</code>, from /proc/stat), or the "
+            f"hypervisor stole more than {metadata.STOLEN_FLAG:.0%} of the CPU time. Their paired "
+            "speedups still compare like with like; their times are less trustworthy. To measure "
+            "a cell again, delete its record under results/cells/ and run snakemake again.</p>",
+            table(flagged, FLAGGED_COLUMNS),
+        ]
+    )
 
 
 def workload_has_payload(cells: pd.DataFrame) -> bool:
@@ -329,8 +451,10 @@ def _display_order(group: pd.DataFrame) -> pd.DataFrame:
     """Rows of one N: by start method (the full sweep's first), then P, fastest first."""
     methods = list(dict.fromkeys(group["start_method"]))
     rank = {m: (m != NO_START_METHOD, i) for i, m in enumerate(methods)}
-    return group.sort_values(["start_method", "processes", "median_s"],
-                             key=lambda c: c.map(rank) if c.name == "start_method" else c)
+    return group.sort_values(
+        ["start_method", "processes", "median_s"],
+        key=lambda c: c.map(rank) if c.name == "start_method" else c,
+    )
 
 
 def _interval(row) -> str:
@@ -347,8 +471,9 @@ def _num(value: float, digits: int = 3) -> str:
     return "–" if pd.isna(value) else f"{value:.{digits}f}"
 
 
-def summarize(record_paths: list, cells_csv, repeats_csv, markdown, html,
-              flagged) -> tuple[pd.DataFrame, pd.DataFrame]:
+def summarize(
+    record_paths: list, cells_csv, repeats_csv, markdown, html, flagged
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read every record (a corrupt one fails naming its file) and write the tables;
     return the cells and the rounds."""
     records = [record.read(path) for path in record_paths]

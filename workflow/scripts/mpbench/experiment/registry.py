@@ -14,9 +14,23 @@ from types import ModuleType
 from mpbench.strategy import BASELINE, NO_START_METHOD, STRATEGIES_DIR, Strategy
 from mpbench.workloads import WORKLOADS
 
-__all__ = ["BASELINE", "NO_START_METHOD", "STRATEGIES_DIR", "UnknownStrategy", "names", "script",
-           "load", "describe", "splits", "workloads", "workload_splits", "starts_processes",
-           "start_methods", "data_path", "is_reference"]
+__all__ = [
+    "BASELINE",
+    "NO_START_METHOD",
+    "STRATEGIES_DIR",
+    "UnknownStrategy",
+    "names",
+    "script",
+    "load",
+    "describe",
+    "splits",
+    "workloads",
+    "workload_splits",
+    "starts_processes",
+    "start_methods",
+    "data_path",
+    "is_reference",
+]
 
 
 class UnknownStrategy(KeyError):

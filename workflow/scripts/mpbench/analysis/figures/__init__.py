@@ -32,16 +32,39 @@ from .startup import fixed_cost, phases_small_n, startup_cost
 from .style import KNOWN_STRATEGIES, NO_START_METHOD, strategy_colours
 
 __all__ = [
-    "FIGURES", "Entry", "figure", "find", "for_workload", "workloads", "draw", "rank_strategies",
-    "strategy_colours", "KNOWN_STRATEGIES", "ONE_COPY", "ZERO_COPY_BOUND", "RATIO_FLOOR",
-    "speedup_ranking", "speedup_vs_processes", "efficiency_vs_processes", "time_vs_n",
-    "amdahl_fits", "startup_cost", "phases_small_n", "fixed_cost", "memory_vs_n",
+    "FIGURES",
+    "Entry",
+    "figure",
+    "find",
+    "for_workload",
+    "workloads",
+    "draw",
+    "rank_strategies",
+    "strategy_colours",
+    "KNOWN_STRATEGIES",
+    "ONE_COPY",
+    "ZERO_COPY_BOUND",
+    "RATIO_FLOOR",
+    "speedup_ranking",
+    "speedup_vs_processes",
+    "efficiency_vs_processes",
+    "time_vs_n",
+    "amdahl_fits",
+    "startup_cost",
+    "phases_small_n",
+    "fixed_cost",
+    "memory_vs_n",
     "setup_vs_compute",
 ]
 
 
-def draw(name: str, cells: pd.DataFrame, path, start_method: str | None = None,
-         fits: pd.DataFrame | None = None) -> Figure:
+def draw(
+    name: str,
+    cells: pd.DataFrame,
+    path,
+    start_method: str | None = None,
+    fits: pd.DataFrame | None = None,
+) -> Figure:
     """Write figure `name` from the cells of one workload.
 
     The figure's `rows` (see registry.py) say which cells it gets: most show one start

@@ -28,10 +28,23 @@ from .style import (  # noqa: E402
     strategy_order,
 )
 
-NUMERIC = ("median_s", "min_s", "max_s", "speedup", "speedup_low", "speedup_high", "efficiency",
-           "efficiency_low", "efficiency_high", "rounds",
-           *(f"{phase}_median_s" for phase in PHASE_COLOURS), "payload_bytes",
-           "peak_pss_bytes", "baseline_pss_bytes", "pss_over_payload")
+NUMERIC = (
+    "median_s",
+    "min_s",
+    "max_s",
+    "speedup",
+    "speedup_low",
+    "speedup_high",
+    "efficiency",
+    "efficiency_low",
+    "efficiency_high",
+    "rounds",
+    *(f"{phase}_median_s" for phase in PHASE_COLOURS),
+    "payload_bytes",
+    "peak_pss_bytes",
+    "baseline_pss_bytes",
+    "pss_over_payload",
+)
 # columns that may be absent from an older cells.csv and must then stay absent (`has_ci`)
 OPTIONAL = ("speedup_low", "speedup_high", "efficiency_low", "efficiency_high", "rounds")
 BOOLEAN = ("flagged", "reference", "unresolved", "oversubscribed")
@@ -96,8 +109,7 @@ def cores_of(cells) -> int:
 def usable_p(rows: pd.DataFrame, cores: int) -> int:
     """The largest measured P that does not exceed the cores (else the smallest P)."""
     p_values = sorted(rows["processes"].unique())
-    return max([q for q in p_values if 1 < q <= cores],
-               default=min(p_values, default=cores))
+    return max([q for q in p_values if 1 < q <= cores], default=min(p_values, default=cores))
 
 
 def at_p(cells: pd.DataFrame, p: int, column: str) -> pd.DataFrame:
@@ -131,15 +143,13 @@ def data_path_legend(paths: dict, strategies, extra=((), ())) -> tuple[list, lis
     `single`), followed by the `extra` (handles, labels)."""
     present = {paths.get(s) for s in set(strategies) - {BASELINE}}
     shown = [path for path in DATA_PATH_STYLES if path in present]
-    handles = [Line2D([], [], color="dimgrey", ls=DATA_PATH_STYLES[path], lw=1.2)
-               for path in shown]
+    handles = [Line2D([], [], color="dimgrey", ls=DATA_PATH_STYLES[path], lw=1.2) for path in shown]
     return handles + list(extra[0]), [DATA_PATH_LABELS[path] for path in shown] + list(extra[1])
 
 
 def phases_present(rows: pd.DataFrame) -> list[str]:
     """The phases any of these rows spent time in (primes has no set-up: it stays out)."""
-    return [phase for phase in PHASE_COLOURS
-            if (rows[f"{phase}_median_s"].fillna(0) > 0).any()]
+    return [phase for phase in PHASE_COLOURS if (rows[f"{phase}_median_s"].fillna(0) > 0).any()]
 
 
 # --- confidence intervals -----------------------------------------------------------------
@@ -176,8 +186,16 @@ def points_with_ci(ax, rows, x, y, column, colour, gid=None, horizontal=False, *
     if errors is None:
         (line,) = ax.plot(x, y, **style)
     else:
-        bars = ax.errorbar(x, y, **{"xerr" if horizontal else "yerr": errors}, ecolor=colour,
-                           elinewidth=1.1, capsize=2, capthick=1.1, **style)
+        bars = ax.errorbar(
+            x,
+            y,
+            **{"xerr" if horizontal else "yerr": errors},
+            ecolor=colour,
+            elinewidth=1.1,
+            capsize=2,
+            capthick=1.1,
+            **style,
+        )
         line = bars.lines[0]
         for collection in bars.lines[2]:
             collection.set_gid(f"{gid}/ci" if gid else "ci")
@@ -196,30 +214,50 @@ def mark_cells(ax, rows, x, y, colour) -> None:
     flagged = rows["flagged"].to_numpy(bool)
     unresolved = rows["unresolved"].to_numpy(bool) if "unresolved" in rows else flagged & False
     x, y = np.asarray(x), np.asarray(y)
-    for mask, marker, face in ((flagged & ~unresolved, FLAG_MARKER, "white"),
-                               (unresolved & ~flagged, UNRESOLVED_MARKER, colour),
-                               (unresolved & flagged, UNRESOLVED_MARKER, "white")):
+    for mask, marker, face in (
+        (flagged & ~unresolved, FLAG_MARKER, "white"),
+        (unresolved & ~flagged, UNRESOLVED_MARKER, colour),
+        (unresolved & flagged, UNRESOLVED_MARKER, "white"),
+    ):
         if mask.any():
-            ax.plot(x[mask], y[mask], ls="none", marker=marker,
-                    ms=MARK_MS if marker == FLAG_MARKER else MARK_MS - 0.5, mfc=face,
-                    mec=colour, mew=1.3, zorder=4)
+            ax.plot(
+                x[mask],
+                y[mask],
+                ls="none",
+                marker=marker,
+                ms=MARK_MS if marker == FLAG_MARKER else MARK_MS - 0.5,
+                mfc=face,
+                mec=colour,
+                mew=1.3,
+                zorder=4,
+            )
 
 
 def flag_handle():
-    return Line2D([], [], ls="none", marker=FLAG_MARKER, ms=MARK_MS, mfc="white", mec="black",
-                  mew=1.3)
+    return Line2D(
+        [], [], ls="none", marker=FLAG_MARKER, ms=MARK_MS, mfc="white", mec="black", mew=1.3
+    )
 
 
 def unresolved_handle():
-    return Line2D([], [], ls="none", marker=UNRESOLVED_MARKER, ms=MARK_MS - 0.5, mfc="dimgrey",
-                  mec="dimgrey", mew=1.3)
+    return Line2D(
+        [],
+        [],
+        ls="none",
+        marker=UNRESOLVED_MARKER,
+        ms=MARK_MS - 0.5,
+        mfc="dimgrey",
+        mec="dimgrey",
+        mew=1.3,
+    )
 
 
 def ci_handle(horizontal=False):
     """A point with its error bar, for the legend (a tuple: the legend draws one over the
     other)."""
-    bar = Line2D([], [], color="dimgrey", marker="_" if horizontal else "|", ms=13, mew=1.1,
-                 ls="none")
+    bar = Line2D(
+        [], [], color="dimgrey", marker="_" if horizontal else "|", ms=13, mew=1.1, ls="none"
+    )
     return (bar, Line2D([], [], color="dimgrey", marker="o", ms=4, ls="none"))
 
 
@@ -229,8 +267,15 @@ def ci_handle(horizontal=False):
 def panels(cells, sharey, height=PANEL_HEIGHT_IN, width=WIDTH_IN, sharex=False):
     """The shared layout: one subplot per problem size N, side by side, sorted by N."""
     ns = sorted(cells["n"].dropna().unique()) or [0]
-    fig, axes = plt.subplots(1, len(ns), figsize=(width, height), sharey=sharey,
-                             sharex=sharex, squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(
+        1,
+        len(ns),
+        figsize=(width, height),
+        sharey=sharey,
+        sharex=sharex,
+        squeeze=False,
+        layout="constrained",
+    )
     return fig, {int(n): ax for n, ax in zip(ns, axes[0])}
 
 
@@ -243,13 +288,22 @@ def finish(fig, cells, path, legends, title=None, skipped=(), below=False) -> Fi
     fig.suptitle(f"{title}\n{info}" if title else info, fontsize=11)
     if skipped:
         blank = [Line2D([], [], ls="none")] * len(skipped)
-        legends = [*legends, (blank, list(skipped), "not run", {"handlelength": 0,
-                                                                 "handletextpad": 0})]
+        legends = [
+            *legends,
+            (blank, list(skipped), "not run", {"handlelength": 0, "handletextpad": 0}),
+        ]
     if below:
         handles = [handle for legend in legends for handle in legend[0]]
         labels = [label for legend in legends for label in legend[1]]
-        fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0),
-                   ncol=min(len(handles), 3), fontsize=9, frameon=False)
+        fig.legend(
+            handles,
+            labels,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.0),
+            ncol=min(len(handles), 3),
+            fontsize=9,
+            frameon=False,
+        )
         legends = []
     anchor = 1.0
     for handles, labels, heading, *options in legends:
@@ -279,8 +333,11 @@ def provenance(cells) -> str:
         return " / ".join(sorted(found)) or "?"
 
     cores = cores_of(cells)
-    methods = sorted(set(cells["start_method"].dropna().astype(str)) - {NO_START_METHOD}) \
-        if "start_method" in cells else []
+    methods = (
+        sorted(set(cells["start_method"].dropna().astype(str)) - {NO_START_METHOD})
+        if "start_method" in cells
+        else []
+    )
     return (
         f"{values('workload')} workload · host {values('hostname')} · "
         f"Python {values('python_version')} · {cores} core{'s' if cores != 1 else ''}"
@@ -293,18 +350,43 @@ def mark_cores(ax, cores, x_low, x_high, max_p) -> None:
     if not x_low < cores < x_high:
         return
     ax.axvline(cores, color="dimgrey", lw=1)
-    ax.text(cores, 0.98, f"cores = {cores} ", transform=ax.get_xaxis_transform(), va="top",
-            ha="right", fontsize=8, color="dimgrey")
+    ax.text(
+        cores,
+        0.98,
+        f"cores = {cores} ",
+        transform=ax.get_xaxis_transform(),
+        va="top",
+        ha="right",
+        fontsize=8,
+        color="dimgrey",
+    )
     if max_p <= cores:  # nothing measured beyond the cores: no region to shade
         return
     ax.axvspan(cores, x_high, color="grey", alpha=0.08, lw=0)
-    ax.text(x_high / 1.03, 0.98, "oversubscribed", transform=ax.get_xaxis_transform(),
-            va="top", ha="right", fontsize=8, color="dimgrey", style="italic")
+    ax.text(
+        x_high / 1.03,
+        0.98,
+        "oversubscribed",
+        transform=ax.get_xaxis_transform(),
+        va="top",
+        ha="right",
+        fontsize=8,
+        color="dimgrey",
+        style="italic",
+    )
 
 
 def no_data(ax, message) -> None:
-    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center",
-            color="dimgrey", fontsize=9)
+    ax.text(
+        0.5,
+        0.5,
+        message,
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        color="dimgrey",
+        fontsize=9,
+    )
 
 
 def time_unit(seconds: float) -> tuple[float, str]:

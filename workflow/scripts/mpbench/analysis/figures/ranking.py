@@ -58,24 +58,31 @@ def rank_strategies(cells: pd.DataFrame) -> tuple[int, pd.DataFrame]:
     cells = layout.clean(cells)
     cells = cells[cells["skipped"] == ""].dropna(subset=["speedup"])
     p = ranking_p(cells)
-    parallel = cells[(cells["strategy"] != BASELINE) & ~cells["reference"]
-                     & (cells["processes"] == p)]
+    parallel = cells[
+        (cells["strategy"] != BASELINE) & ~cells["reference"] & (cells["processes"] == p)
+    ]
     references = cells[cells["reference"]].sort_values("processes", kind="stable")
     references = references.drop_duplicates(["strategy", "n"])
     several_splits = parallel["split"].nunique() > 1
-    several_methods = parallel.loc[parallel["start_method"] != NO_START_METHOD,
-                                   "start_method"].nunique() > 1
+    several_methods = (
+        parallel.loc[parallel["start_method"] != NO_START_METHOD, "start_method"].nunique() > 1
+    )
     parts = []
     for n in sorted(set(parallel["n"]) | set(references["n"])):
-        mine = parallel[parallel["n"] == n].sort_values(["speedup", "strategy"],
-                                                        ascending=[False, True])
+        mine = parallel[parallel["n"] == n].sort_values(
+            ["speedup", "strategy"], ascending=[False, True]
+        )
         fair = mine[~mine["oversubscribed"]]
         parts.append(fair.assign(rank=np.arange(1, len(fair) + 1, dtype=float), group="ranked"))
         parts.append(mine[mine["oversubscribed"]].assign(rank=np.nan, group="oversubscribed"))
-        parts.append(references[references["n"] == n].sort_values("speedup", ascending=False)
-                     .assign(rank=np.nan, group="reference"))
-    rows = pd.concat(parts, ignore_index=True) if parts else cells.iloc[0:0].assign(
-        rank=[], group=[])
+        parts.append(
+            references[references["n"] == n]
+            .sort_values("speedup", ascending=False)
+            .assign(rank=np.nan, group="reference")
+        )
+    rows = (
+        pd.concat(parts, ignore_index=True) if parts else cells.iloc[0:0].assign(rank=[], group=[])
+    )
 
     def label(row) -> str:
         if row.group == "reference":
@@ -91,8 +98,10 @@ def rank_strategies(cells: pd.DataFrame) -> tuple[int, pd.DataFrame]:
 
 def _overlaps(rows: pd.DataFrame, best) -> np.ndarray:
     """Which rows' intervals reach into the interval of the fastest (`best`)."""
-    return ((rows["speedup_high"] >= best["speedup_low"])
-            & (rows["speedup_low"] <= best["speedup_high"])).to_numpy()
+    return (
+        (rows["speedup_high"] >= best["speedup_low"])
+        & (rows["speedup_low"] <= best["speedup_high"])
+    ).to_numpy()
 
 
 @figure(("primes", "array"), section="At a glance", order=0, rows="sweep_and_reference")
@@ -115,8 +124,11 @@ def speedup_ranking(cells: pd.DataFrame, path) -> Figure:
     most = max([len(rows[rows["n"] == n]) for n in ns], default=1)
     longest = max([len(label) for label in rows["label"]], default=10)
     fig, axes = layout.panels(
-        pd.DataFrame({"n": ns}), sharey=False, height=max(3.0, ROW_IN * (most + GAP) + 1.3),
-        width=max(6.0, len(ns) * (PANEL_WIDTH_IN + LABEL_IN_PER_CHAR * longest)))
+        pd.DataFrame({"n": ns}),
+        sharey=False,
+        height=max(3.0, ROW_IN * (most + GAP) + 1.3),
+        width=max(6.0, len(ns) * (PANEL_WIDTH_IN + LABEL_IN_PER_CHAR * longest)),
+    )
     for n, ax in axes.items():
         _panel(ax, rows[rows["n"] == n].reset_index(drop=True), colours, cores, with_ci)
         ax.set_xlabel(f"speedup over single at P = {p} (×, log scale)", fontsize=9)
@@ -124,25 +136,38 @@ def speedup_ranking(cells: pd.DataFrame, path) -> Figure:
         if not (rows["n"] == n).any():
             layout.no_data(ax, f"no speedup at P = {p}")
 
-    lines = ([Line2D([], [], color="grey", ls=":", lw=1.8),
-              Line2D([], [], color="black", lw=1.1)],
-             [f"ideal speedup = cores = {cores}", "1 = single (one process)"])
+    lines = (
+        [Line2D([], [], color="grey", ls=":", lw=1.8), Line2D([], [], color="black", lw=1.1)],
+        [f"ideal speedup = cores = {cores}", "1 = single (one process)"],
+    )
     marks = ([layout.ci_handle(horizontal=True)] if with_ci else []) + [layout.flag_handle()]
     labels = ([CI_LABEL] if with_ci else []) + [FLAG_LABEL]
     if with_ci:
         marks += [layout.unresolved_handle(), Patch(facecolor=BAND_COLOUR, alpha=BAND_ALPHA)]
         labels += [UNRESOLVED_LABEL, "band: the fastest's CI; bold names reach into it"]
     rounds = cells["rounds"].dropna() if "rounds" in cells else pd.Series(dtype=float)
-    over = (f", {int(rounds.min())}" + (f"–{int(rounds.max())}" if rounds.max() > rounds.min()
-                                         else "") + " rounds") if len(rounds) else ""
+    over = (
+        (
+            f", {int(rounds.min())}"
+            + (f"–{int(rounds.max())}" if rounds.max() > rounds.min() else "")
+            + " rounds"
+        )
+        if len(rounds)
+        else ""
+    )
     interval = f" with 95 % CIs{over}" if with_ci else " (no confidence intervals recorded)"
     where = "cores" if p == cores else f"{p} (the most measured up to {cores} cores)"
     return layout.finish(
-        fig, cells, path, [(*lines, None), (marks, labels, None)],
+        fig,
+        cells,
+        path,
+        [(*lines, None), (marks, labels, None)],
         title=f"Fastest strategies at P = {where}: speedup over single{interval}\n"
-              "Differences whose intervals overlap are not findings; reference rows are "
-              "not ranked",
-        skipped=skipped, below=True)
+        "Differences whose intervals overlap are not findings; reference rows are "
+        "not ranked",
+        skipped=skipped,
+        below=True,
+    )
 
 
 def _panel(ax, rows: pd.DataFrame, colours: dict, cores: int, with_ci: bool) -> None:
@@ -163,9 +188,15 @@ def _panel(ax, rows: pd.DataFrame, colours: dict, cores: int, with_ci: bool) -> 
     tied = np.zeros(len(rows), dtype=bool)
     if with_ci and len(ranked):  # the fastest's interval, down the ranked rows
         best = ranked.iloc[0]
-        ax.fill_betweenx([-0.7, placed[len(ranked) - 1] + 0.5], best["speedup_low"],
-                         best["speedup_high"], color=BAND_COLOUR, alpha=BAND_ALPHA, lw=0,
-                         zorder=0)
+        ax.fill_betweenx(
+            [-0.7, placed[len(ranked) - 1] + 0.5],
+            best["speedup_low"],
+            best["speedup_high"],
+            color=BAND_COLOUR,
+            alpha=BAND_ALPHA,
+            lw=0,
+            zorder=0,
+        )
         tied = _overlaps(rows, best) & (rows["group"] == "ranked").to_numpy()
     for y in placed[1::2]:  # every other row shaded, to follow a row across
         ax.axhspan(y - 0.5, y + 0.5, color="#f3f3f3", lw=0, zorder=-1)
@@ -178,16 +209,42 @@ def _panel(ax, rows: pd.DataFrame, colours: dict, cores: int, with_ci: bool) -> 
         y = placed[i]
         if not x_low <= value[i] <= data_high:  # a reference row far outside: at the edge
             edge = data_high / 1.03 if value[i] > data_high else x_low * 1.03
-            ax.plot([edge], [y], ls="none", marker=">" if value[i] > data_high else "<", ms=7,
-                    color=colour, gid=row["label"])
+            ax.plot(
+                [edge],
+                [y],
+                ls="none",
+                marker=">" if value[i] > data_high else "<",
+                ms=7,
+                color=colour,
+                gid=row["label"],
+            )
         else:
             one = rows.iloc[[i]]
-            layout.points_with_ci(ax, one, [value[i]], [y], "speedup", colour,
-                                  gid=row["label"], horizontal=True, ls="none", ms=5, zorder=3)
+            layout.points_with_ci(
+                ax,
+                one,
+                [value[i]],
+                [y],
+                "speedup",
+                colour,
+                gid=row["label"],
+                horizontal=True,
+                ls="none",
+                ms=5,
+                zorder=3,
+            )
             layout.mark_cells(ax, one, [value[i]], [y], colour)
-        ax.text(0.995, y, _times(value[i]), transform=ax.get_yaxis_transform(), ha="right",
-                va="center", fontsize=8, color=REFERENCE_COLOUR if reference else "black",
-                fontweight="bold" if tied[i] else "normal")
+        ax.text(
+            0.995,
+            y,
+            _times(value[i]),
+            transform=ax.get_yaxis_transform(),
+            ha="right",
+            va="center",
+            fontsize=8,
+            color=REFERENCE_COLOUR if reference else "black",
+            fontweight="bold" if tied[i] else "normal",
+        )
     ax.set_yticks(placed, [_short(label) for label in rows["label"]], fontsize=8)
     for text, group, bold in zip(ax.get_yticklabels(), rows["group"], tied):
         if group == "reference":
@@ -197,9 +254,17 @@ def _panel(ax, rows: pd.DataFrame, colours: dict, cores: int, with_ci: bool) -> 
     if apart.any() and (~apart).any():
         line = placed[apart.to_numpy()].min() - (GAP + 1) / 2
         ax.axhline(line, color="darkgrey", lw=0.8, ls="--")
-        ax.text(0.01, line, " reference: not ranked ", transform=ax.get_yaxis_transform(),
-                va="center", fontsize=7.5, color="dimgrey", style="italic",
-                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0})
+        ax.text(
+            0.01,
+            line,
+            " reference: not ranked ",
+            transform=ax.get_yaxis_transform(),
+            va="center",
+            fontsize=7.5,
+            color="dimgrey",
+            style="italic",
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0},
+        )
     ax.set_ylim((placed.max() if len(placed) else 0) + 0.7, -0.7)  # fastest on top
     ax.set_xscale("log")
     ax.set_xlim(x_low, x_high)
@@ -216,9 +281,14 @@ def _ticks(low: float, high: float) -> list[float]:
     """Round speedups between low and high, as many as fit under a panel: the finest of
     these steps per decade that gives at most MAX_TICKS of them."""
     decades = range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
-    for steps in ((1, 1.25, 1.5, 1.75, 2, 2.5, 3, 4, 5, 6, 8), (1, 1.5, 2, 3, 5, 7),
-                  (1, 2, 5), (1, 3), (1,)):
-        ticks = [s * 10 ** d for d in decades for s in steps if low <= s * 10 ** d <= high]
+    for steps in (
+        (1, 1.25, 1.5, 1.75, 2, 2.5, 3, 4, 5, 6, 8),
+        (1, 1.5, 2, 3, 5, 7),
+        (1, 2, 5),
+        (1, 3),
+        (1,),
+    ):
+        ticks = [s * 10**d for d in decades for s in steps if low <= s * 10**d <= high]
         if len(ticks) <= MAX_TICKS:
             return ticks
     return ticks[::2]
@@ -236,12 +306,15 @@ def _times(speedup: float) -> str:
 def _short(label: str, room: int = MAX_NAME) -> str:
     """A strategy name cut to `room` characters (a user's long name), its split kept."""
     name, sep, rest = label.partition(" ")
-    return (name[:room - 1] + "…" if len(name) > room else name) + sep + rest
+    return (name[: room - 1] + "…" if len(name) > room else name) + sep + rest
 
 
 def _positions(rows: pd.DataFrame) -> np.ndarray:
     """y of each row (0 at the top): one per row, a gap before the reference rows."""
     first = np.arange(len(rows)) > 0
-    starts = first & (rows["group"] == "reference").to_numpy() \
+    starts = (
+        first
+        & (rows["group"] == "reference").to_numpy()
         & (rows["group"].shift() != "reference").to_numpy()
+    )
     return np.arange(len(rows), dtype=float) + GAP * np.cumsum(starts)

@@ -89,6 +89,7 @@ def find(name: str, workload: str | None = None) -> Entry:
     """The entry of figure `name` (for `workload` where given and registered)."""
     found = [entry for entry in FIGURES if entry.name == name]
     if not found:
-        raise KeyError(f"no figure {name!r}; registered: "
-                       f"{', '.join(sorted({e.name for e in FIGURES}))}")
+        raise KeyError(
+            f"no figure {name!r}; registered: {', '.join(sorted({e.name for e in FIGURES}))}"
+        )
     return next((entry for entry in found if entry.workload == workload), found[0])

@@ -45,8 +45,7 @@ def speedup_vs_processes(cells: pd.DataFrame, path) -> Figure:
     outnumber cores, so no further speedup is possible there. Bars are 95 % confidence
     intervals; diamonds are unresolved cells (interval wider than ±5 %).
     """
-    return _lines_vs_processes(cells, path, "speedup", "speedup S = T1 / TP (×)",
-                               efficiency=False)
+    return _lines_vs_processes(cells, path, "speedup", "speedup S = T1 / TP (×)", efficiency=False)
 
 
 @figure("primes", section="Scaling", order=20)
@@ -97,11 +96,19 @@ def time_vs_n(cells: pd.DataFrame, path) -> Figure:
         style = "--" if reference else "-"
         if moves_data and not baseline:
             style = layout.data_path_style(paths, strategy)
-        bars = ax.errorbar(rows["n"], rows["median_s"], yerr=np.nan_to_num(np.clip(yerr, 0, None)),
-                           color=colour, ls=style,
-                           lw=3 if baseline else 1.8 if reference else 1.2,
-                           zorder=3 if baseline else 2, marker="s" if reference else "o", ms=4,
-                           capsize=2, label=label)
+        bars = ax.errorbar(
+            rows["n"],
+            rows["median_s"],
+            yerr=np.nan_to_num(np.clip(yerr, 0, None)),
+            color=colour,
+            ls=style,
+            lw=3 if baseline else 1.8 if reference else 1.2,
+            zorder=3 if baseline else 2,
+            marker="s" if reference else "o",
+            ms=4,
+            capsize=2,
+            label=label,
+        )
         bars.lines[0].set_gid(strategy)
         layout.mark_cells(ax, rows.assign(unresolved=False), rows["n"], rows["median_s"], colour)
     ax.set(xscale="log", yscale="log", xlabel="problem size N", ylabel="median time (s)")
@@ -111,22 +118,28 @@ def time_vs_n(cells: pd.DataFrame, path) -> Figure:
     ax.yaxis.set_major_formatter(seconds)
     if np.divide(*ax.get_ylim()[::-1]) < 10:  # under one decade: label the minor ticks too
         ax.yaxis.set_minor_formatter(seconds)
-    split = ("dynamic split where measured" if (parallel["split"] == "dynamic").any()
-             else " / ".join(sorted(set(parallel["split"]))) + " split")
+    split = (
+        "dynamic split where measured"
+        if (parallel["split"] == "dynamic").any()
+        else " / ".join(sorted(set(parallel["split"]))) + " split"
+    )
     ax.set_title(f"Time vs. problem size at P = cores (P = {p}, {split})")
     handles, labels = ax.get_legend_handles_labels()
     flag = ([layout.flag_handle()], [FLAG_LABEL])
     if moves_data:
-        legends = [(handles, labels, "strategy"),
-                   (*layout.data_path_legend(paths, drawn["strategy"], flag), "line style")]
+        legends = [
+            (handles, labels, "strategy"),
+            (*layout.data_path_legend(paths, drawn["strategy"], flag), "line style"),
+        ]
     else:
         legends = [(handles + flag[0], labels + flag[1], "strategy")]
     return layout.finish(fig, cells, path, legends, skipped=skipped)
 
 
 @figure("primes", section="Scaling", order=40)
-def amdahl_fits(cells: pd.DataFrame, path, fits: pd.DataFrame | None = None,
-                start_method: str | None = None) -> Figure:
+def amdahl_fits(
+    cells: pd.DataFrame, path, fits: pd.DataFrame | None = None, start_method: str | None = None
+) -> Figure:
     """Amdahl's law fitted to each strategy's speedups at the largest N, one panel each.
 
     Read it as: points are measured speedups with their 95 % confidence intervals, the curve
@@ -147,11 +160,18 @@ def amdahl_fits(cells: pd.DataFrame, path, fits: pd.DataFrame | None = None,
     strategies = [s for s in colours if s != BASELINE]
     columns = 4
     lines = max(1, -(-len(strategies) // columns))
-    fig, axes = plt.subplots(lines, columns, figsize=(WIDTH_IN, 2.6 * lines + 0.8), sharex=True,
-                             sharey=True, squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(
+        lines,
+        columns,
+        figsize=(WIDTH_IN, 2.6 * lines + 0.8),
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+        layout="constrained",
+    )
     p_values = sorted(rows["processes"].unique()) or [1]
     ps = np.linspace(1, max(p_values), 200)
-    for ax in axes.flat[len(strategies):]:
+    for ax in axes.flat[len(strategies) :]:
         ax.set_visible(False)
     for ax, strategy in zip(axes.flat, strategies):
         ax.plot(ps, np.minimum(ps, cores), color="grey", ls=":", lw=1.5)
@@ -161,17 +181,34 @@ def amdahl_fits(cells: pd.DataFrame, path, fits: pd.DataFrame | None = None,
             if mine.empty:
                 continue
             mine = mine.groupby("processes", as_index=False).first()
-            layout.points_with_ci(ax, mine, mine["processes"], mine["speedup"], "speedup",
-                                  colours[strategy], gid=f"{strategy}/{split}", ls="none",
-                                  alpha=1 if split == "dynamic" else 0.55)
+            layout.points_with_ci(
+                ax,
+                mine,
+                mine["processes"],
+                mine["speedup"],
+                "speedup",
+                colours[strategy],
+                gid=f"{strategy}/{split}",
+                ls="none",
+                alpha=1 if split == "dynamic" else 0.55,
+            )
             layout.mark_cells(ax, mine, mine["processes"], mine["speedup"], colours[strategy])
-            fit = fits[(fits["strategy"] == strategy) & (fits["split"] == split)] \
-                if "split" in fits else fits.iloc[0:0]
+            fit = (
+                fits[(fits["strategy"] == strategy) & (fits["split"] == split)]
+                if "split" in fits
+                else fits.iloc[0:0]
+            )
             if len(fit) and np.isfinite(fit["serial_fraction"].iloc[0]):
                 f, se = fit["serial_fraction"].iloc[0], fit["serial_fraction_se"].iloc[0]
                 error = f" ± {se:.3f}" if np.isfinite(se) else ""
-                ax.plot(ps, amdahl_speedup(f, np.minimum(ps, cores)), color=colours[strategy],
-                        ls=SPLIT_STYLES[split], lw=1.2, label=f"{split}: f = {f:.3f}{error}")
+                ax.plot(
+                    ps,
+                    amdahl_speedup(f, np.minimum(ps, cores)),
+                    color=colours[strategy],
+                    ls=SPLIT_STYLES[split],
+                    lw=1.2,
+                    label=f"{split}: f = {f:.3f}{error}",
+                )
         ax.set_title(strategy, fontsize=9)
         if ax.get_legend_handles_labels()[0]:  # the fits, where amdahl.csv has them
             ax.legend(fontsize=7, loc="upper left", frameon=False)
@@ -182,19 +219,34 @@ def amdahl_fits(cells: pd.DataFrame, path, fits: pd.DataFrame | None = None,
     for ax in axes[:, 0]:
         ax.set_ylabel("speedup S")
     high = rows["speedup_high"] if layout.has_ci(rows, "speedup") else rows["speedup"]
-    axes[0, 0].set_ylim(0, max(min(max(p_values), cores) * 1.25,
-                               high.max() * 1.1 if high.notna().any() else 1))
-    handles = [Line2D([], [], color="black", ls="-"), Line2D([], [], color="black", ls="--"),
-               layout.ci_handle(), Line2D([], [], color="grey", ls=":"), layout.flag_handle()]
-    labels = ["Amdahl fit, dynamic split", "Amdahl fit, static split",
-              "measured speedup" + (f" ({CI_LABEL})" if layout.has_ci(rows, "speedup") else ""),
-              "ideal S = min(P, cores)", FLAG_LABEL]
+    axes[0, 0].set_ylim(
+        0, max(min(max(p_values), cores) * 1.25, high.max() * 1.1 if high.notna().any() else 1)
+    )
+    handles = [
+        Line2D([], [], color="black", ls="-"),
+        Line2D([], [], color="black", ls="--"),
+        layout.ci_handle(),
+        Line2D([], [], color="grey", ls=":"),
+        layout.flag_handle(),
+    ]
+    labels = [
+        "Amdahl fit, dynamic split",
+        "Amdahl fit, static split",
+        "measured speedup" + (f" ({CI_LABEL})" if layout.has_ci(rows, "speedup") else ""),
+        "ideal S = min(P, cores)",
+        FLAG_LABEL,
+    ]
     if layout.has_ci(rows, "speedup"):
         handles, labels = handles + [layout.unresolved_handle()], labels + [UNRESOLVED_LABEL]
-    return layout.finish(fig, rows, path, [(handles, labels, None)],
-                         title=f"Amdahl's law fitted to each strategy's speedups, N = {n:,} "
-                               f"(f = serial fraction ± standard error)",
-                         skipped=skipped)
+    return layout.finish(
+        fig,
+        rows,
+        path,
+        [(handles, labels, None)],
+        title=f"Amdahl's law fitted to each strategy's speedups, N = {n:,} "
+        f"(f = serial fraction ± standard error)",
+        skipped=skipped,
+    )
 
 
 def _lines_vs_processes(cells, path, column, ylabel, efficiency) -> Figure:
@@ -226,8 +278,9 @@ def _lines_vs_processes(cells, path, column, ylabel, efficiency) -> Figure:
     dodge = {key: 2 ** (0.16 * (i / max(len(series) - 1, 1) - 0.5)) for i, key in enumerate(series)}
     x_low, x_high = min(p_values) / 1.35, max(p_values) * 1.35
 
-    fig, axes = layout.panels(cells, sharey=True,
-                              width=WIDTH_IN * (0.6 if cells["n"].nunique() == 1 else 1))
+    fig, axes = layout.panels(
+        cells, sharey=True, width=WIDTH_IN * (0.6 if cells["n"].nunique() == 1 else 1)
+    )
     top = 1.1
     for n, ax in axes.items():
         rows_n = parallel[parallel["n"] == n]
@@ -237,8 +290,15 @@ def _lines_vs_processes(cells, path, column, ylabel, efficiency) -> Figure:
         else:  # straight segments between the measured P, like the data lines
             ps = np.array([*p_values, x_high])
             ax.plot(ps, np.minimum(ps, cores), color="grey", ls=":", lw=1.8, zorder=1)
-            ax.text(x_high / 1.03, min(x_high, cores), "ideal", ha="right", va="bottom",
-                    fontsize=8, color="dimgrey")
+            ax.text(
+                x_high / 1.03,
+                min(x_high, cores),
+                "ideal",
+                ha="right",
+                va="bottom",
+                fontsize=8,
+                color="dimgrey",
+            )
         for strategy, split in series:
             rows = rows_n[(rows_n["strategy"] == strategy) & (rows_n["split"] == split)]
             rows = rows.groupby("processes", as_index=False).first()
@@ -246,11 +306,20 @@ def _lines_vs_processes(cells, path, column, ylabel, efficiency) -> Figure:
             if rows.empty:
                 continue
             x = rows["processes"] * dodge[(strategy, split)]
-            style = (layout.data_path_style(paths, strategy) if moves_data
-                     else SPLIT_STYLES[split])
-            layout.points_with_ci(ax, rows, x, rows[column], column, colours[strategy],
-                                  gid=f"{strategy}/{split}", ls=style, lw=1.1, alpha=0.85,
-                                  zorder=2)
+            style = layout.data_path_style(paths, strategy) if moves_data else SPLIT_STYLES[split]
+            layout.points_with_ci(
+                ax,
+                rows,
+                x,
+                rows[column],
+                column,
+                colours[strategy],
+                gid=f"{strategy}/{split}",
+                ls=style,
+                lw=1.1,
+                alpha=0.85,
+                zorder=2,
+            )
             layout.mark_cells(ax, rows, x, rows[column], colours[strategy])
             high = rows[f"{column}_high"] if with_ci else rows[column]
             top = max(top, np.nanmax([rows[column].max(), high.max()]) * 1.08)
@@ -274,22 +343,36 @@ def _lines_vs_processes(cells, path, column, ylabel, efficiency) -> Figure:
             ax.text(x_low * 1.05, 0.9, "0.9", va="top", fontsize=8, color="dimgrey")
 
     strategy_handles = [
-        Line2D([], [], color=colours[s], marker="o", ms=4, lw=1.1,
-               ls=layout.data_path_style(paths, s) if moves_data else "-")
+        Line2D(
+            [],
+            [],
+            color=colours[s],
+            marker="o",
+            ms=4,
+            lw=1.1,
+            ls=layout.data_path_style(paths, s) if moves_data else "-",
+        )
         for s in dict.fromkeys(s for s, _ in series)
     ]
     strategy_labels = list(dict.fromkeys(s for s, _ in series))
     marks = ([layout.flag_handle()], [FLAG_LABEL])
     if with_ci:
-        marks = ([layout.ci_handle(), layout.unresolved_handle(), *marks[0]],
-                 [CI_LABEL, UNRESOLVED_LABEL, *marks[1]])
-    ideal = ([Line2D([], [], color="grey", ls=":", lw=1.8)],
-             ["ideal (E = 1)" if efficiency else "ideal S = min(P, cores)"])
+        marks = (
+            [layout.ci_handle(), layout.unresolved_handle(), *marks[0]],
+            [CI_LABEL, UNRESOLVED_LABEL, *marks[1]],
+        )
+    ideal = (
+        [Line2D([], [], color="grey", ls=":", lw=1.8)],
+        ["ideal (E = 1)" if efficiency else "ideal S = min(P, cores)"],
+    )
     if moves_data:  # one split: the style tells the data paths apart instead
         style_handles, style_labels = layout.data_path_legend(paths, parallel["strategy"], ideal)
     else:
-        style_handles = [Line2D([], [], color="black", ls="-", lw=1.1),
-                         Line2D([], [], color="black", ls="--", lw=1.1), *ideal[0]]
+        style_handles = [
+            Line2D([], [], color="black", ls="-", lw=1.1),
+            Line2D([], [], color="black", ls="--", lw=1.1),
+            *ideal[0],
+        ]
         style_labels = ["dynamic split", "static split", *ideal[1]]
     return layout.finish(
         fig,

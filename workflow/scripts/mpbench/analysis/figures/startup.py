@@ -51,42 +51,56 @@ def startup_cost(cells: pd.DataFrame, path) -> Figure:
     rows = rows[rows["processes"] == p]
     rows = rows.sort_values("split", key=lambda c: c != "dynamic")
     rows = rows.groupby(["strategy", "start_method", "n"], as_index=False).first()
-    table = rows.groupby(["strategy", "start_method"]).agg(
-        startup_ms=("startup_median_s", lambda v: 1000 * v.median()),
-        teardown_ms=("teardown_median_s", lambda v: 1000 * v.median()),
-        flagged=("flagged", "any"),
-    ).reset_index()
+    table = (
+        rows.groupby(["strategy", "start_method"])
+        .agg(
+            startup_ms=("startup_median_s", lambda v: 1000 * v.median()),
+            teardown_ms=("teardown_median_s", lambda v: 1000 * v.median()),
+            flagged=("flagged", "any"),
+        )
+        .reset_index()
+    )
     strategies = strategy_order(set(table["strategy"]))[::-1]
     methods = [m for m in METHOD_COLOURS if m in set(table["start_method"])]
     methods += sorted(set(table["start_method"]) - set(methods))
     height = max(3.0, 0.22 * len(strategies) * max(len(methods), 1) + 1.4)
     fig, axes = plt.subplots(1, 2, figsize=(WIDTH_IN, height), sharey=True, layout="constrained")
     bar = 0.8 / max(len(methods), 1)
-    for ax, column, label in ((axes[0], "startup_ms", "start-up"),
-                              (axes[1], "teardown_ms", "teardown")):
+    for ax, column, label in (
+        (axes[0], "startup_ms", "start-up"),
+        (axes[1], "teardown_ms", "teardown"),
+    ):
         for i, method in enumerate(methods):
             part = table[table["start_method"] == method].set_index("strategy")
-            y = [k + (len(methods) - 1 - i - (len(methods) - 1) / 2) * bar
-                 for k, s in enumerate(strategies) if s in part.index]
+            y = [
+                k + (len(methods) - 1 - i - (len(methods) - 1) / 2) * bar
+                for k, s in enumerate(strategies)
+                if s in part.index
+            ]
             values = [part.loc[s, column] for s in strategies if s in part.index]
-            bars = ax.barh(y, values, height=bar * 0.9, color=METHOD_COLOURS.get(method, "grey"),
-                           label=method)
+            bars = ax.barh(
+                y, values, height=bar * 0.9, color=METHOD_COLOURS.get(method, "grey"), label=method
+            )
             for b, s in zip(bars, [s for s in strategies if s in part.index]):
                 if part.loc[s, "flagged"]:
                     b.set(hatch="///", edgecolor="white")
-            ax.bar_label(bars, [f"{v:.0f}" if v >= 10 else f"{v:.1f}" for v in values],
-                         padding=2, fontsize=7)
+            ax.bar_label(
+                bars, [f"{v:.0f}" if v >= 10 else f"{v:.1f}" for v in values], padding=2, fontsize=7
+            )
         ax.set_yticks(range(len(strategies)), strategies)
         ax.set_xlabel(f"{label} per run (ms), median")
         ax.grid(True, axis="x", alpha=0.3)
         ax.set_title(f"{label.capitalize()} at P = {p}", fontsize=10)
         ax.set_xlim(0, (table[column].max() if len(table) else 1) * 1.18 or 1)
     handles = [Patch(facecolor=METHOD_COLOURS.get(m, "grey")) for m in methods]
-    return layout.finish(fig, cells, path,
-                         [(handles, methods, "start method"),
-                          ([_hatched_handle()], [FLAG_LABEL], None)],
-                         title="What starting and stopping the workers costs, per start method",
-                         skipped=skipped)
+    return layout.finish(
+        fig,
+        cells,
+        path,
+        [(handles, methods, "start method"), ([_hatched_handle()], [FLAG_LABEL], None)],
+        title="What starting and stopping the workers costs, per start method",
+        skipped=skipped,
+    )
 
 
 @figure("primes", section=SECTION, order=60, rows="every_start_method")
@@ -112,41 +126,65 @@ def phases_small_n(cells: pd.DataFrame, path) -> Figure:
     method_rank = {m: i for i, m in enumerate([NO_START_METHOD, *METHOD_COLOURS])}
     order = strategy_order(set(rows["strategy"]))
     rows = rows.assign(
-        order=[(order.index(s), method_rank.get(m, 9))
-               for s, m in zip(rows["strategy"], rows["start_method"])]
+        order=[
+            (order.index(s), method_rank.get(m, 9))
+            for s, m in zip(rows["strategy"], rows["start_method"])
+        ]
     ).sort_values("order", ascending=False)
-    labels = [s if m == NO_START_METHOD else f"{s} · {m}"
-              for s, m in zip(rows["strategy"], rows["start_method"])]
-    fig, ax = plt.subplots(figsize=(WIDTH_IN * 0.8, max(3.0, 0.24 * len(rows) + 1.6)),
-                           layout="constrained")
+    labels = [
+        s if m == NO_START_METHOD else f"{s} · {m}"
+        for s, m in zip(rows["strategy"], rows["start_method"])
+    ]
+    fig, ax = plt.subplots(
+        figsize=(WIDTH_IN * 0.8, max(3.0, 0.24 * len(rows) + 1.6)), layout="constrained"
+    )
     phases = layout.phases_present(rows)
     left = np.zeros(len(rows))
     for phase in phases:
         ms = 1000 * rows[f"{phase}_median_s"].to_numpy()
-        ax.barh(range(len(rows)), ms, left=left, color=PHASE_COLOURS[phase], height=0.75,
-                label=phase)
+        ax.barh(
+            range(len(rows)), ms, left=left, color=PHASE_COLOURS[phase], height=0.75, label=phase
+        )
         left += np.nan_to_num(ms)
     for y, (total, flagged) in enumerate(zip(1000 * rows["median_s"], rows["flagged"])):
-        ax.text(left[y], y, f" {total:.1f} ms" + (" (flagged)" if flagged else ""),
-                va="center", fontsize=7)
+        ax.text(
+            left[y],
+            y,
+            f" {total:.1f} ms" + (" (flagged)" if flagged else ""),
+            va="center",
+            fontsize=7,
+        )
     if len(baseline):
         t1 = 1000 * float(baseline.iloc[0])
         ax.axvline(t1, color="black", lw=1.5)
-        ax.text(t1, 1.0, f" single: {t1:.1f} ms", transform=ax.get_xaxis_transform(),
-                va="bottom", fontsize=8)
+        ax.text(
+            t1,
+            1.0,
+            f" single: {t1:.1f} ms",
+            transform=ax.get_xaxis_transform(),
+            va="bottom",
+            fontsize=8,
+        )
     ax.set_yticks(range(len(rows)), labels, fontsize=8)
     ax.set_xlim(0, max(left.max() if len(left) else 1, 1) * 1.22)
-    ax.set_xlabel("median time per run (ms): "
-                  + " + ".join(PHASE_LABELS[phase] for phase in phases))
+    ax.set_xlabel(
+        "median time per run (ms): " + " + ".join(PHASE_LABELS[phase] for phase in phases)
+    )
     ax.grid(True, axis="x", alpha=0.3)
     # room above the axes for the `single` label, clear of the title
     ax.set_title(f"N = {n:,}, P = {p}", fontsize=10, pad=16 if len(baseline) else 6)
     handles = [Patch(facecolor=PHASE_COLOURS[phase]) for phase in phases] + [
-        Line2D([], [], color="black", lw=1.5)]
+        Line2D([], [], color="black", lw=1.5)
+    ]
     labels = [PHASE_LABELS[phase] for phase in phases] + ["single (one process)"]
-    return layout.finish(fig, at_n, path, [(handles, labels, "phase")],
-                         title="Why parallel code can lose at small N: where each run's time goes",
-                         skipped=skipped)
+    return layout.finish(
+        fig,
+        at_n,
+        path,
+        [(handles, labels, "phase")],
+        title="Why parallel code can lose at small N: where each run's time goes",
+        skipped=skipped,
+    )
 
 
 @figure("primes", section=SECTION, order=70)
@@ -179,8 +217,12 @@ def fixed_cost(cells: pd.DataFrame, path) -> Figure:
             layout.no_data(ax, f"N = {n:,}: no P = 1 cells\nor no `single` baseline")
             ax.set(xticks=[], yticks=[])
             continue
-        bars = ax.barh(rows["strategy"], rows["overhead_ms"],
-                       color=[colours[s] for s in rows["strategy"]], height=0.7)
+        bars = ax.barh(
+            rows["strategy"],
+            rows["overhead_ms"],
+            color=[colours[s] for s in rows["strategy"]],
+            height=0.7,
+        )
         for bar, flagged in zip(bars, rows["flagged"]):
             if flagged:
                 bar.set(hatch="///", edgecolor="white")
@@ -199,6 +241,11 @@ def fixed_cost(cells: pd.DataFrame, path) -> Figure:
         ax.tick_params(axis="y", labelsize=8)
         ax.grid(True, axis="x", alpha=0.3)
         ax.set_title(f"N = {n:,}", fontsize=10)
-    return layout.finish(fig, cells, path, [([_hatched_handle()], [FLAG_LABEL], None)],
-                         title="Fixed cost of each strategy at P = 1 (extra time over single)",
-                         skipped=skipped)
+    return layout.finish(
+        fig,
+        cells,
+        path,
+        [([_hatched_handle()], [FLAG_LABEL], None)],
+        title="Fixed cost of each strategy at P = 1 (extra time over single)",
+        skipped=skipped,
+    )

@@ -21,10 +21,18 @@ WIDTH_IN, PANEL_HEIGHT_IN, DPI = 11.0, 4.2, 110
 
 METHOD_COLOURS = {"fork": "#4c72b0", "spawn": "#dd8452", "forkserver": "#55a868"}
 # in the order a run goes through them
-PHASE_COLOURS = {"setup": "#8172b3", "startup": "#dd8452", "compute": "#4c72b0",
-                 "teardown": "#8c8c8c"}
-PHASE_LABELS = {"setup": "set-up", "startup": "start-up", "compute": "compute",
-                "teardown": "teardown"}
+PHASE_COLOURS = {
+    "setup": "#8172b3",
+    "startup": "#dd8452",
+    "compute": "#4c72b0",
+    "teardown": "#8c8c8c",
+}
+PHASE_LABELS = {
+    "setup": "set-up",
+    "startup": "start-up",
+    "compute": "compute",
+    "teardown": "teardown",
+}
 SPLIT_STYLES = {"dynamic": "-", "static": "--", "none": "-"}
 
 FLAG_LABEL = "flagged: CV > 10 % or busy machine"
@@ -39,8 +47,10 @@ FLAG_MARKER, UNRESOLVED_MARKER = "o", "D"
 # set-up; "copies" strategies move the data to the workers and back (pickles, pipes,
 # proxies). A workload without data (primes) leaves the column empty.
 DATA_PATH_STYLES = {"copies": "-", "zero-copy": "--"}
-DATA_PATH_LABELS = {"copies": "copies the data (pickles, pipes, proxies)",
-                    "zero-copy": "zero-copy (threads, shared memory, mappings)"}
+DATA_PATH_LABELS = {
+    "copies": "copies the data (pickles, pipes, proxies)",
+    "zero-copy": "zero-copy (threads, shared memory, mappings)",
+}
 
 # Hand-picked, mutually distinct colours for the known strategies (no grey: that is the
 # ideal line; black is the baseline), in legend order (array: pipe after the other copying
@@ -84,8 +94,9 @@ def strategy_colours(strategies) -> dict:
     names = set(strategies)
     colours = {BASELINE: "black", **_KNOWN_COLOURS}
     for i, name in enumerate(sorted(names - set(colours))):
-        colours[name] = (_EXTRA_COLOURS[i] if i < len(_EXTRA_COLOURS)
-                         else plt.get_cmap("hsv")(i * 0.618 % 1))
+        colours[name] = (
+            _EXTRA_COLOURS[i] if i < len(_EXTRA_COLOURS) else plt.get_cmap("hsv")(i * 0.618 % 1)
+        )
     return {name: colours[name] for name in strategy_order(names)}
 
 
