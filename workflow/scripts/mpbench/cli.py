@@ -16,8 +16,8 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from mpbench import status
-from mpbench.environ import RAW_RECORD, SUPERVISED
+from mpbench import processes, status
+from mpbench.environ import RAW_RECORD, RUN_ID, SCRATCH, SUPERVISED
 from mpbench.strategy import Strategy
 from mpbench.supervisor import EXIT_FAILED, EXIT_WRONG_ANSWER, emit, supervise
 from mpbench.timing import LeftoverProcesses, LeftoverSegments, RoundsPlan, WrongAnswer
@@ -192,6 +192,8 @@ def main(description: str, namespace: dict, argv: list[str] | None = None) -> in
             cell_name,
             args.output,
         )
+    if os.environ.get(RUN_ID) and os.environ.get(SCRATCH):
+        processes.end_with_parent(os.environ[RUN_ID], os.environ[SCRATCH])
     plan = RoundsPlan(args.min_rounds, args.max_rounds, args.target, args.budget)
     try:
         record = cell.run_cell(

@@ -126,3 +126,34 @@ def _kill_group(group: int) -> None:
         os.killpg(group, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass  # the group is already empty
+
+
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal this process gets when its parent dies
+
+
+def end_with_parent(run_id: str, scratch: str | os.PathLike) -> None:
+    """In the measured process: if its supervisor dies (even by SIGKILL, which runs no
+    clean-up), remove the cell's segments and scratch files and kill the whole process group
+    (its workers, the forkserver, the resource tracker), so that nothing outlives the cell.
+
+    The kernel sends SIGTERM on the parent's death (PR_SET_PDEATHSIG); nothing else sends
+    SIGTERM to the measured process, which runs in a session of its own.
+    """
+    import ctypes
+    import shutil
+
+    owner = os.getpid()
+
+    def end(*_):
+        if os.getpid() != owner:  # a forked worker inherited this handler: die as usual
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        remove_segments(run_id, scratch)
+        shutil.rmtree(scratch, ignore_errors=True)
+        os.killpg(0, signal.SIGKILL)
+
+    signal.signal(signal.SIGTERM, end)
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() == 1:  # the supervisor died before the request was made
+        end()

@@ -8,6 +8,7 @@ scratch folder is removed), and no record is written unless the cell succeeded.
 
 import json
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -31,6 +32,9 @@ def supervise(
     script: str, argv: list[str], timeout_s: float, cell_name: str, output: Path | None
 ) -> int:
     """Run `script argv` as the measured process; return the exit status for the cell."""
+    # SIGTERM (from a workflow engine or a batch system) ends the supervisor like Ctrl-C:
+    # through its clean-up, which kills the measured tree and removes the cell's files
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     run_id = new_run_id()
     with tempfile.TemporaryDirectory(prefix=f"{run_id}-") as scratch:
         raw, where = Path(scratch) / "record.json", Path(scratch) / "status"
@@ -95,6 +99,10 @@ def supervise(
     cell["overhead_s"]["supervisor_total"] = round(processes.age_s(), 6)
     emit(cell, output)
     return 0
+
+
+def _exit_on_sigterm(*_) -> None:
+    raise SystemExit(128 + signal.SIGTERM)
 
 
 def emit(cell: dict, output: Path | None) -> None:
