@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from mpbench import record
-from mpbench.analysis import summary
+from mpbench.analysis import summary, tables
 
 
 def test_efficiency_and_karp_flatt_on_known_numbers():
@@ -158,7 +158,7 @@ def test_repeats_table_is_tidy():
 
 
 def test_markdown_table_lists_every_cell_with_notes():
-    markdown = summary.markdown_table(summary.cells_table(copy.deepcopy(RECORDS)))
+    markdown = tables.markdown_table(summary.cells_table(copy.deepcopy(RECORDS)))
     assert "### primes, N = 100 (alpha, Python 3.11.7, 2 cores)" in markdown
     # strategy, start method, split, P, median, min, IQR, CV, rounds, speedup [CI], efficiency,
     # Karp-Flatt; 3 rounds cannot give a 95 % interval: unresolved
@@ -178,7 +178,7 @@ def test_a_cell_measured_on_a_busy_machine_is_flagged_and_listed():
     assert busy["busy"] and busy["flagged"] and not busy["noisy"]
     assert busy["flag_reason"] == "busy machine: 0.80 other cores, 0.0% stolen"
     assert not cells.loc[("single", "none", 1), "flagged"]  # CV 5 %, quiet machine
-    listed = summary.flagged_html(cells.reset_index())
+    listed = tables.flagged_html(cells.reset_index())
     assert "Flagged: 2 of 4 cells" in listed  # the busy one and the noisy static one
     assert "busy machine: 0.80 other cores" in listed and "CV 20.4 % &gt; 10%" in listed
 
@@ -230,13 +230,13 @@ def test_an_interval_beyond_the_ideal_is_implausible_and_listed():
     assert cells.loc[("pool_map", "static", 1), "implausible"]
     assert not cells.loc[("numpy_sieve", "none", 1), "implausible"]
     assert not cells.loc[("pool_map", "dynamic", 4), "implausible"]
-    listed = summary.flagged_html(cells.reset_index())
+    listed = tables.flagged_html(cells.reset_index())
     assert "Implausible: 2 of 4 cells" in listed
-    assert "IMPLAUSIBLE" in summary.markdown_table(cells.reset_index())
+    assert "IMPLAUSIBLE" in tables.markdown_table(cells.reset_index())
 
 
 def test_html_table_marks_flagged_rows():
-    html = summary.html_table(summary.cells_table(copy.deepcopy(RECORDS)))
+    html = tables.html_table(summary.cells_table(copy.deepcopy(RECORDS)))
     assert "<h3>primes, N = 100 (alpha, Python 3.11.7, 2 cores)</h3>" in html
     assert html.count('<tr class="flagged">') == 1  # pool_map static at P = 2
     assert html.count('<tr class="ok">') == 3
@@ -246,7 +246,7 @@ def test_summarize_refuses_a_corrupt_record_naming_it(tmp_path):
     corrupt = tmp_path / "n100-p2.json"
     corrupt.write_text("{ truncated")
     with pytest.raises(record.RecordError, match="n100-p2.json: not a readable JSON record"):
-        summary.summarize(
+        tables.summarize(
             [corrupt],
             tmp_path / "c.csv",
             tmp_path / "r.csv",
@@ -323,7 +323,7 @@ def test_array_cells_carry_memory_per_payload_and_skipped_cells_no_numbers():
     assert cells.loc["manager", "skipped"] == "above the limit"
     assert math.isnan(cells.loc["manager", "median_s"])
     assert math.isnan(cells.loc["manager", "peak_pss_bytes"])
-    markdown = summary.markdown_table(cells.reset_index())
+    markdown = tables.markdown_table(cells.reset_index())
     assert "| (PSS − baseline) / payload |" in markdown
     assert "skipped: above the limit" in markdown
     repeats = summary.repeats_table(records)

@@ -3,7 +3,7 @@
 import sys
 
 from mpbench.analysis.amdahl import fit_table
-from mpbench.analysis.summary import summarize
+from mpbench.analysis.tables import summarize
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 with open(sm.log[0], "w", encoding="utf-8") as log:
