@@ -320,3 +320,25 @@ def test_command_line_writes_the_speedup_columns_and_line(tmp_path):
     } <= set(written.columns)
     assert set(written["speedup_verdict"]) == {"no significant difference"}
     assert (tmp_path / "out" / "compare.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_variance_components_tell_round_noise_from_a_shift_between_runs():
+    from mpbench.analysis.compare import variance_components
+
+    cells = {(f"s{i}", 100): (1.0, 0.5) for i in range(40)}
+    a = paired(cells, rounds=20, noise=0.02, seed=1)
+    same = variance_components(a, paired(cells, rounds=20, noise=0.02, seed=2)).iloc[0]
+    # round noise alone: each time 2 %, so each ratio about 2.8 %, and two medians of 20
+    # rounds differ by about sqrt(2 * pi/2 * 0.028^2 / 20) = 1.1 %
+    assert same["sd_log_ratio"] == pytest.approx(0.028, rel=0.3)
+    assert same["expected_sd_between_runs"] == pytest.approx(0.011, rel=0.3)
+    assert same["between_run_excess"] < 0.01
+    # the same, but each cell's strategy 5 % faster or slower in B at random: a run effect
+    rng = np.random.default_rng(3)
+    b = paired(cells, rounds=20, noise=0.02, seed=2)
+    shift = {s: rng.normal(0, 0.05) for s, _ in cells}
+    b["total_s"] *= np.exp(b["strategy"].map(shift))
+    b["speedup"] = b["baseline_s"] / b["total_s"]
+    shifted = variance_components(a, b).iloc[0]
+    assert shifted["between_run_excess"] == pytest.approx(0.05, rel=0.35)
+    assert shifted["expected_sd_between_runs"] == pytest.approx(same["expected_sd_between_runs"])

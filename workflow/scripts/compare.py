@@ -3,8 +3,9 @@
 A and B are results folders (each with summary/repeats.csv), e.g. before and after a change
 to a strategy, or two machines. Every common cell is compared on its strategy's times and,
 where both sets have paired rounds (baseline times), on its paired speedup, which a change of
-machine speed leaves alone. Writes DIR/compare.csv, DIR/compare.txt and DIR/compare.png (top:
-times, bottom: speedups) and prints a one-line summary, ending with the share of cells
+machine speed leaves alone. Writes DIR/compare.csv, DIR/compare.txt, DIR/compare.png (top:
+times, bottom: speedups), for paired results DIR/variance.csv (where the speedups' noise comes
+from: round to round, or run to run), and prints a one-line summary, ending with the share of cells
 (single >= 50 ms in A) whose speedups agree within 5 % and whose intervals overlap. Runs on
 its own or as the Snakemake rule `compare`.
 """
@@ -22,6 +23,7 @@ from mpbench.analysis.compare import (  # noqa: E402
     describe,
     figure,
     summary_line,
+    variance_components,
 )
 
 
@@ -34,6 +36,9 @@ def run(folder_a: Path, folder_b: Path, output: Path) -> pd.DataFrame:
     (output / "compare.txt").write_text(f"A = {folder_a}\nB = {folder_b}\n{summary_line(table)}\n")
     labels = [f"{folder} ({describe(repeats)})" for folder, repeats in zip(folders, tables)]
     figure(table, output / "compare.png", *labels)
+    if "baseline_s" in tables[0] and "baseline_s" in tables[1]:
+        components = variance_components(*tables)
+        components.to_csv(output / "variance.csv", index=False, float_format="%.4g")
     return table
 
 

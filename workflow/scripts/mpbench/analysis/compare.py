@@ -329,6 +329,76 @@ def figure(table: pd.DataFrame, path, label_a: str, label_b: str) -> None:
     plt.close(fig)
 
 
+def _robust_sd(values) -> float:
+    """1.4826 times the median absolute deviation: the SD of normal data, unmoved by the
+    few rounds a neighbour or an allocation stall slows down."""
+    values = np.asarray(values, dtype=float)
+    return float(1.4826 * np.median(np.abs(values - np.median(values)))) if len(values) else np.nan
+
+
+def variance_components(repeats_a: pd.DataFrame, repeats_b: pd.DataFrame) -> pd.DataFrame:
+    """Where the noise of a paired speedup comes from, per workload and N (log scale, robust
+    SDs, medians over cells and both sets):
+
+    - sd_log_t1, sd_log_tp: how much the baseline's and the strategy's times vary from round
+      to round within a run; sd_log_ratio: how much their ratio does (what pairing leaves);
+    - expected_sd_between_runs: how far two runs' speedups should differ from round-to-round
+      noise alone, sqrt(2 * pi/2 * sd_log_ratio^2 / rounds) (the median of k values varies
+      pi/2 times as much as their mean);
+    - observed_sd_between_runs: how far they did differ (over the cells);
+      between_run_excess: the part round noise does not explain (the host between runs).
+    """
+    rows = []
+    grouped_b = dict(list(repeats_b.groupby(CELL_KEYS)))
+    per_cell = []
+    for key, cell_a in repeats_a.groupby(CELL_KEYS):
+        cell_b = grouped_b.get(key)
+        if cell_b is None or "baseline_s" not in cell_a or cell_a["baseline_s"].isna().any():
+            continue
+        logs = {}
+        for label, cell in (("a", cell_a), ("b", cell_b)):
+            logs[label] = {
+                "t1": np.log(cell["baseline_s"]),
+                "tp": np.log(cell["total_s"]),
+                "ratio": np.log(cell["baseline_s"] / cell["total_s"]),
+            }
+        per_cell.append(
+            {
+                **dict(zip(CELL_KEYS, key)),
+                "t1_a_s": float(cell_a["baseline_s"].median()),
+                "rounds": (len(cell_a) + len(cell_b)) / 2,
+                **{
+                    f"sd_log_{name}": np.median([_robust_sd(logs[s][name]) for s in "ab"])
+                    for name in ("t1", "tp", "ratio")
+                },
+                "log_ratio_b_over_a": float(
+                    np.median(logs["b"]["ratio"]) - np.median(logs["a"]["ratio"])
+                ),
+            }
+        )
+    cells = pd.DataFrame(per_cell)
+    for (workload, n), group in cells.groupby(["workload", "n"]):
+        sd_ratio, rounds = group["sd_log_ratio"].median(), group["rounds"].median()
+        expected = float(np.sqrt(2 * np.pi / 2 * sd_ratio**2 / rounds))
+        observed = _robust_sd(group["log_ratio_b_over_a"])
+        rows.append(
+            {
+                "workload": workload,
+                "n": n,
+                "cells": len(group),
+                "t1_s": group["t1_a_s"].median(),
+                "rounds": rounds,
+                "sd_log_t1": group["sd_log_t1"].median(),
+                "sd_log_tp": group["sd_log_tp"].median(),
+                "sd_log_ratio": sd_ratio,
+                "expected_sd_between_runs": expected,
+                "observed_sd_between_runs": observed,
+                "between_run_excess": float(np.sqrt(max(0.0, observed**2 - expected**2))),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def describe(repeats: pd.DataFrame) -> str:
     """Host and interpreter of a (single-run) results set, for figure titles."""
     host, version, build = _single_run(repeats, "")
