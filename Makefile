@@ -2,6 +2,7 @@
 #   make          measure every cell, then build the figures, tables and results/report.html
 #   make test     run the whole test suite (what CI runs, after make lint)
 #   make test-fast  the unit tests only, in under a minute: the loop while editing
+#   make test-faults  the fault-injection suite alone (part of make test)
 #   make lint     snakemake --lint, snakefmt and ruff (lint and format), all clean
 # Both create the pinned virtual environment .venv/ first.
 
@@ -11,7 +12,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SNAKEMAKE := $(BIN)/snakemake --cores $(CORES)
 
-.PHONY: all benchmark report quick test test-fast lint format clean
+.PHONY: all benchmark report quick test test-fast test-faults lint format clean
 
 all: report
 
@@ -35,7 +36,10 @@ test: $(BIN)/snakemake
 	$(BIN)/python -m pytest
 
 test-fast: $(BIN)/snakemake
-	$(BIN)/python -m pytest -m "not workflow and not integration" -q
+	$(BIN)/python -m pytest -m "not workflow and not integration and not faults" -q
+
+test-faults: $(BIN)/snakemake
+	$(BIN)/python -m pytest -m faults -q
 
 lint: $(BIN)/snakemake
 	$(SNAKEMAKE) --lint

@@ -246,7 +246,9 @@ def test_crashed_queue_worker_is_detected_at_once():
     dying.start()
     dying.join()
     with pytest.raises(
-        RuntimeError, match=f"worker died before sending its result \\(pid {dying.pid}: exit 7\\)"
+        RuntimeError,
+        match=f"worker died before sending its result \\({dying.name} \\(pid {dying.pid}\\) "
+        "exited with code 7\\)",
     ):
         process_queue.receive(results, 1, [dying])
 

@@ -19,8 +19,15 @@ from mpbench.environ import RUN_ID, SCRATCH, new_run_id
 from mpbench.job import Job
 from mpbench.split import SINGLE, split_work
 from mpbench.strategy import Strategy, load_baseline
-from mpbench.timing import RoundsPlan, checked_run, hold_empty_pool, measure, prepare
-from mpbench.watchdog import Watchdog
+from mpbench.timing import (
+    RoundsPlan,
+    WrongAnswer,
+    checked_run,
+    hold_empty_pool,
+    measure,
+    prepare,
+)
+from mpbench.watchdog import ProcessDied, Watchdog, post_mortem
 from mpbench.workloads import WORKLOADS, input_path
 
 # Before any warmup, one untimed run of the baseline and of the strategy on
@@ -112,9 +119,12 @@ def run_cell(
                     scratch,
                     run_id,
                 )
-        except BaseException:
+        except BaseException as error:
+            death = post_mortem()  # before the clean-up below kills what is left
             processes.kill_descendants()
             processes.remove_segments(run_id, scratch)
+            if death is not None and not isinstance(error, (WrongAnswer, KeyboardInterrupt)):
+                raise ProcessDied(f"{death} during {status.now()}") from error
             raise
 
 

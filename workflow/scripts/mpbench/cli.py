@@ -16,11 +16,12 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from mpbench import processes, status
+from mpbench import processes, status, watchdog
 from mpbench.environ import RAW_RECORD, RUN_ID, SCRATCH, SUPERVISED
 from mpbench.strategy import Strategy
 from mpbench.supervisor import EXIT_FAILED, EXIT_WRONG_ANSWER, emit, supervise
 from mpbench.timing import LeftoverProcesses, LeftoverSegments, RoundsPlan, WrongAnswer
+from mpbench.watchdog import ProcessDied
 
 
 def _bounded_int(minimum: int) -> Callable[[str], int]:
@@ -217,6 +218,13 @@ def main(description: str, namespace: dict, argv: list[str] | None = None) -> in
         return EXIT_FAILED
     except Exception as error:  # the traceback for the log, then the one line that says it
         traceback.print_exc()
+        if isinstance(error, ProcessDied):  # the cause, where the strategy saw a broken pipe
+            print(
+                f"mpbench: {cell_name}: {error}; the rest of the process tree is killed, "
+                "no record written",
+                file=sys.stderr,
+            )
+            return watchdog.EXIT_DIED
         print(
             f"mpbench: {cell_name}: failed during {status.now()}: {type(error).__name__}: "
             f"{error}; no record written",

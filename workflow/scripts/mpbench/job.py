@@ -21,6 +21,7 @@ import importlib
 import itertools
 import multiprocessing
 import os
+import signal
 import tempfile
 import time
 from collections.abc import Callable
@@ -215,10 +216,20 @@ def sample_memory_now() -> float:
     return time.perf_counter() - started
 
 
+def how(code: int) -> str:
+    """'killed by SIGKILL' or 'exited with code 3', for an exit code in multiprocessing's form."""
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exited with code {code}"
+
+
 def failures(workers: list) -> str | None:
     """Which of these Process objects exited with an error, or None."""
     failed = [w for w in workers if w.exitcode not in (None, 0)]
-    return ", ".join(f"pid {w.pid}: exit {w.exitcode}" for w in failed) or None
+    return ", ".join(f"{w.name} (pid {w.pid}) {how(w.exitcode)}" for w in failed) or None
 
 
 def signal_ready(ready, workload: str | None = None) -> None:

@@ -23,7 +23,7 @@ from mpbench.environ import (
     SUPERVISED,
     new_run_id,
 )
-from mpbench.watchdog import how
+from mpbench.job import how
 
 EXIT_FAILED, EXIT_WRONG_ANSWER, EXIT_TIMEOUT = 1, 3, 124  # 2: bad arguments (argparse)
 

@@ -14,8 +14,14 @@ multiprocessing itself ends the workers it terminates. On one, the watchdog writ
 naming the strategy, the process, how it died and where the cell was (mpbench.status),
 then ends the measured process; its supervisor kills the rest of the tree, removes the
 cell's shared memory and files, and writes no record.
+
+Where a death leaves no trace the thread can read without disturbing the code that owns the
+process (a forkserver's child outside a pool: a Process, an executor's worker, a Manager's
+server), the strategy fails instead (a broken pipe, a broken pool), and `post_mortem` names
+the process that died: every process the cell starts is remembered (the latest RECENT).
 """
 
+import collections
 import multiprocessing
 import os
 import signal
@@ -23,23 +29,39 @@ import sys
 import threading
 
 from mpbench import job, status
+from mpbench.job import how
 
 POLL_S = 0.05
 EXIT_DIED = 4  # the exit status of a cell one of whose processes died
+RECENT = 64  # processes remembered for post_mortem (each holds a file descriptor)
+_started: collections.deque = collections.deque(maxlen=RECENT)
+_original_start = multiprocessing.process.BaseProcess.start
+
+
+def _start_and_remember(self) -> None:
+    _original_start(self)
+    _started.append(self)
+
+
+class ProcessDied(RuntimeError):
+    """A process of the cell died, and the strategy failed because of it."""
+
+
+def post_mortem() -> str | None:
+    """After a failure: the processes the cell started that died unexpectedly, or None."""
+    dead = []
+    for process in list(_started):
+        try:
+            code = process.exitcode  # polls: the cell is failing, nothing else waits on it
+        except (OSError, ValueError):
+            continue
+        if _unexpected(code):
+            dead.append(f"{_role(process)} {process.name} (pid {process.pid}) {how(code)}")
+    return "; ".join(dead) or None
 
 
 def _role(process) -> str:
     return "manager server" if "Manager" in process.name else "worker"
-
-
-def how(code: int) -> str:
-    """'killed by SIGKILL' or 'exited with code 3' for an exit code in multiprocessing's form."""
-    if code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exited with code {code}"
 
 
 def _unexpected(code: int | None) -> bool:
@@ -75,12 +97,14 @@ class Watchdog:
         self._thread = threading.Thread(target=self._watch, name="mpbench-watchdog", daemon=True)
 
     def __enter__(self) -> "Watchdog":
+        multiprocessing.process.BaseProcess.start = _start_and_remember
         self._thread.start()
         return self
 
     def __exit__(self, *_) -> None:
         self._stopped.set()
         self._thread.join()
+        multiprocessing.process.BaseProcess.start = _original_start
 
     def _watch(self) -> None:
         while not self._stopped.wait(POLL_S):
