@@ -1,6 +1,7 @@
-"""The summary as tables to read: Markdown (cells.md), HTML for the report (cells.html, and
-flagged.html: the implausible, unresolved and flagged cells), and `summarize`, which reads
-the records and writes them all with the CSV tables of mpbench.analysis.summary.
+"""The summary as tables to read: Markdown (results/summary/cells.md), HTML for the report
+(cells.html, and flagged.html: the implausible, unresolved and flagged cells), and
+`summarize`, which reads the records and writes them all with the CSV tables of
+mpbench.analysis.summary.
 """
 
 from pathlib import Path
