@@ -13,6 +13,7 @@ import secrets
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 
 from mpbench import metadata, processes, record, status
 from mpbench.environ import RUN_ID, SCRATCH, new_run_id
@@ -37,39 +38,49 @@ from mpbench.workloads import WORKLOADS, input_path
 PRIMING_N = 1000
 
 
-def cell_fields(
-    strategy: Strategy, workload: str, n: int, processes_: int, split: str, start_method: str | None
-) -> dict:
-    """What names a cell in its record, measured or skipped, and what readers need to know
-    of its strategy (so that they never import strategy code)."""
-    return {
-        "schema_version": record.SCHEMA_VERSION,
-        "workload": workload,
-        "strategy": strategy.name,
-        "reference": strategy.reference,
-        "data_path": strategy.data_path,
-        "split": split,
-        "n": n,
-        "processes": processes_,
-        "start_method": start_method,
-        "payload_bytes": WORKLOADS[workload].payload(n),
-    }
+@dataclass(frozen=True)
+class Cell:
+    """One cell, as the command line asked for it (mpbench.cli checks it first)."""
+
+    strategy: Strategy
+    workload: str
+    n: int
+    processes: int
+    split: str
+    start_method: str | None  # None for a strategy that starts no process
+
+    @property
+    def name(self) -> str:
+        """How messages name the cell."""
+        method = f", start method {self.start_method}" if self.start_method else ""
+        return (
+            f"{self.strategy.name} {self.workload} (n={self.n}, processes={self.processes}, "
+            f"split={self.split}{method})"
+        )
+
+    def fields(self) -> dict:
+        """What names the cell in its record, measured or skipped, and what readers need to
+        know of its strategy (so that they never import strategy code)."""
+        return {
+            "schema_version": record.SCHEMA_VERSION,
+            "workload": self.workload,
+            "strategy": self.strategy.name,
+            "reference": self.strategy.reference,
+            "data_path": self.strategy.data_path,
+            "split": self.split,
+            "n": self.n,
+            "processes": self.processes,
+            "start_method": self.start_method,
+            "payload_bytes": WORKLOADS[self.workload].payload(self.n),
+        }
 
 
-def skipped_cell(
-    strategy: Strategy,
-    workload: str,
-    n: int,
-    processes_: int,
-    split: str,
-    start_method: str | None,
-    size_limit: int,
-) -> dict:
+def skipped_cell(cell: Cell, size_limit: int) -> dict:
     """The record of a cell above the strategy's size limit: nothing is run."""
     return {
-        **cell_fields(strategy, workload, n, processes_, split, start_method),
-        "skipped": f"above the limit: n = {n} > size limit {size_limit} for {strategy.name} "
-        f"on {workload} (config key size_limits)",
+        **cell.fields(),
+        "skipped": f"above the limit: n = {cell.n} > size limit {size_limit} for "
+        f"{cell.strategy.name} on {cell.workload} (config key size_limits)",
         "size_limit": size_limit,
         "started_at": metadata.now_iso(),
         "environment": metadata.collect(),
@@ -77,17 +88,11 @@ def skipped_cell(
 
 
 def run_cell(
-    strategy: Strategy,
-    workload: str,
-    n: int,
-    processes_: int,
-    split: str,
+    cell: Cell,
     warmups: int,
     plan: RoundsPlan,
     timeout_s: float,
-    start_method: str | None,
     cpu_pinned: list[int] | None = None,
-    cell_name: str | None = None,
 ) -> dict:
     """Measure one cell and return its record (without "memory", which the supervisor adds
     from the "windows": the memory baseline's and each strategy run's [start, end]).
@@ -104,21 +109,8 @@ def run_cell(
         run_id = os.environ.get(RUN_ID) or new_run_id()
         status.open_page()
         try:
-            with Watchdog(cell_name or f"{strategy.name} {workload} (n={n})"):
-                return _run_cell(
-                    strategy,
-                    workload,
-                    n,
-                    processes_,
-                    split,
-                    warmups,
-                    plan,
-                    timeout_s,
-                    start_method,
-                    cpu_pinned,
-                    scratch,
-                    run_id,
-                )
+            with Watchdog(cell.name):
+                return _run_cell(cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id)
         except BaseException as error:
             death = post_mortem()  # before the clean-up below kills what is left
             processes.kill_descendants()
@@ -128,20 +120,9 @@ def run_cell(
             raise
 
 
-def _run_cell(
-    strategy,
-    workload,
-    n,
-    processes_,
-    split,
-    warmups,
-    plan,
-    timeout_s,
-    start_method,
-    cpu_pinned,
-    scratch,
-    run_id,
-) -> dict:
+def _run_cell(cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id) -> dict:
+    strategy, workload, n = cell.strategy, cell.workload, cell.n
+    processes_, split, start_method = cell.processes, cell.split, cell.start_method
     clock = {"entered": time.perf_counter()}
     started_s = processes.age_s()  # this interpreter's start and imports, before the cell
     spec = WORKLOADS[workload]
@@ -208,7 +189,7 @@ def _run_cell(
         print(f"mpbench: warning: {warning}", file=sys.stderr, flush=True)
     steps = ("entered", "prepare", "settle", "priming", "memory_baseline", "rounds")
     return {
-        **cell_fields(strategy, workload, n, processes_, split, start_method),
+        **cell.fields(),
         "pieces": len(split_work(n, processes_, split, spec.domain(n))),
         "priming_n": priming_n,
         "answer": result.answer,

@@ -166,20 +166,10 @@ def main(description: str, namespace: dict, argv: list[str] | None = None) -> in
             )
     except ValueError as error:
         parser.error(str(error))
-    cell_name = (
-        f"{strategy.name} {args.workload} (n={args.n}, processes={args.processes}, "
-        f"split={args.split}" + (f", start method {start_method})" if start_method else ")")
-    )
+    this = cell.Cell(strategy, args.workload, args.n, args.processes, args.split, start_method)
+    cell_name = this.name
     if args.size_limit is not None and args.n > args.size_limit:
-        record = cell.skipped_cell(
-            strategy,
-            args.workload,
-            args.n,
-            args.processes,
-            args.split,
-            start_method,
-            args.size_limit,
-        )
+        record = cell.skipped_cell(this, args.size_limit)
         print(f"mpbench: {cell_name}: skipped, {record['skipped']}", file=sys.stderr)
         emit(record, args.output)
         return 0
@@ -197,19 +187,7 @@ def main(description: str, namespace: dict, argv: list[str] | None = None) -> in
         processes.end_with_parent(os.environ[RUN_ID], os.environ[SCRATCH])
     plan = RoundsPlan(args.min_rounds, args.max_rounds, args.target, args.budget)
     try:
-        record = cell.run_cell(
-            strategy,
-            args.workload,
-            args.n,
-            args.processes,
-            args.split,
-            args.warmups,
-            plan,
-            args.timeout,
-            start_method,
-            args.cpu_affinity,
-            cell_name,
-        )
+        record = cell.run_cell(this, args.warmups, plan, args.timeout, args.cpu_affinity)
     except WrongAnswer as error:
         print(f"mpbench: {cell_name}: {error}; no record written", file=sys.stderr)
         return EXIT_WRONG_ANSWER

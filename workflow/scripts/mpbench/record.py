@@ -36,7 +36,28 @@ def validate(record: dict, source: str = "record") -> dict:
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
         raise RecordError(f"{source}: invalid record at {where}: {error.message}")
+    _check_rounds(record, source)
     return record
+
+
+def _check_rounds(record: dict, source: str) -> None:
+    """What the schema cannot say: every per-round list has one entry per round."""
+    if "skipped" in record:
+        return
+    rounds = len(record["repeats_s"])
+    lists = {
+        "baseline_s": record["baseline_s"],
+        "strategy_first": record["strategy_first"],
+        **{f"phases_s/{k}": v for k, v in record["phases_s"].items() if v is not None},
+    }
+    if "memory" in record:
+        lists["memory/repeats"] = record["memory"]["repeats"]
+    for where, values in lists.items():
+        if len(values) != rounds:
+            raise RecordError(
+                f"{source}: invalid record at {where}: {len(values)} entries for {rounds} "
+                "rounds (repeats_s)"
+            )
 
 
 def write(record: dict, path: str | os.PathLike) -> None:

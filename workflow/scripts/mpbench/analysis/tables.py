@@ -229,12 +229,22 @@ def _num(value: float, digits: int = 3) -> str:
     return "–" if pd.isna(value) else f"{value:.{digits}f}"
 
 
+def read_or_say_how_to_remeasure(path) -> dict:
+    """A record, or RecordError naming its file and the command that measures it again."""
+    try:
+        return record.read(path)
+    except record.RecordError as error:
+        raise record.RecordError(
+            f"{error}; measure this cell again with: snakemake --cores 2 --force {path}"
+        ) from None
+
+
 def summarize(
     record_paths: list, cells_csv, repeats_csv, markdown, html, flagged
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read every record (a corrupt one fails naming its file) and write the tables;
     return the cells and the rounds."""
-    records = [record.read(path) for path in record_paths]
+    records = [read_or_say_how_to_remeasure(path) for path in record_paths]
     cells = cells_table(records)
     repeats = repeats_table(records)
     for path in (cells_csv, repeats_csv, markdown, html, flagged):
