@@ -104,7 +104,8 @@ def test_a_mutated_record_is_read_or_refused_naming_it(real_record, tmp_path, da
             if data.draw(st.booleans()) and isinstance(parent, dict):
                 del parent[where[-1]]
             else:
-                parent[where[-1]] = data.draw(ODD_VALUES)
+                # a copy: hypothesis may hand back the same object twice
+                parent[where[-1]] = copy.deepcopy(data.draw(ODD_VALUES))
         except (KeyError, IndexError, TypeError):  # an earlier mutation removed the way there
             continue
     path = tmp_path / "n3000-p2.json"
