@@ -36,7 +36,7 @@ test: $(BIN)/snakemake
 	$(BIN)/python -m pytest
 
 test-fast: $(BIN)/snakemake
-	$(BIN)/python -m pytest -m "not workflow and not integration and not faults" -q
+	$(BIN)/python -m pytest -m "not workflow and not integration and not faults and not slurm" -q
 
 test-faults: $(BIN)/snakemake
 	$(BIN)/python -m pytest -m faults -q
