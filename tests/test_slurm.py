@@ -3,6 +3,7 @@ one-node Slurm (workflow/scripts/one_node_slurm.py) runs a tiny config through t
 plugin with profiles/slurm. A missing or broken Slurm fails these tests: it is never a skip."""
 
 import copy
+import os
 import socket
 import subprocess
 import sys
@@ -120,7 +121,9 @@ def test_the_cluster_stops_its_daemons_and_jobs_and_removes_its_state():
     with cluster:
         daemons = {name: process.pid for name, process in cluster.daemons.items()}
         state = cluster.state
-        submitted = cluster.run("sbatch", "--parsable", "--wrap", "sleep 600")
+        submitted = cluster.run(
+            "sbatch", "--parsable", "--output", os.devnull, "--wrap", "sleep 600"
+        )
         assert submitted.returncode == 0, submitted.stderr
         job = submitted.stdout.strip().split(";")[0]
         assert cluster.run("srun", "hostname").returncode == 0
@@ -153,14 +156,12 @@ def slurm_run(cluster, tmp_path_factory):
         "profiles/slurm",
         "--configfile",
         configfile,
-        # the one-node cluster has no accounting database and one partition
+        # the one-node cluster has no accounting database; its one partition is the default
         "--slurm-no-account",
         "--slurm-status-command",
         "squeue",
         "--slurm-init-seconds-before-status-checks",
         "2",
-        "--default-resources",
-        f"slurm_partition={PARTITION}",
     ]
     done = subprocess.run(
         command, cwd=folder, env=cluster.env, capture_output=True, text=True, timeout=600
