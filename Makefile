@@ -5,8 +5,8 @@
 #   make test-faults  the fault-injection suite alone (part of make test)
 #   make lint     snakemake --lint, snakefmt and ruff (lint and format), all clean
 #   make slurm ACCOUNT=... PARTITION=...  submit the benchmark to a Slurm cluster (docs/slurm.md)
-#   make slurm-quick  config/quick.yaml (SLURM_CONFIG) through a one-node Slurm started on this machine (root,
-#                 Debian's slurmctld slurmd slurm-client munge), into $(SLURM_RUN)/results
+#   make slurm-quick  config/quick.yaml (SLURM_CONFIG) through a one-node Slurm on this machine
+#                 (root; Debian's slurmctld slurmd slurm-client munge), into $(SLURM_RUN)/results
 # Both create the pinned virtual environment .venv/ first.
 
 PYTHON ?= python3
