@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import one_node_slurm
 import pandas as pd
 import psutil
 import pytest
@@ -105,7 +106,24 @@ def test_the_schema_takes_the_slurm_job_and_refuses_a_wrong_one(tmp_path):
         assert list(check.iter_errors({**environment, "slurm": wrong})), wrong
 
 
+def test_a_missing_slurm_program_is_an_error_naming_it(monkeypatch):
+    monkeypatch.setattr(one_node_slurm, "CLIENTS", (*one_node_slurm.CLIENTS, "sno-such-tool"))
+    cluster = OneNodeSlurm()
+    with pytest.raises(
+        one_node_slurm.SlurmError, match=r"not found: (.*, )?sno-such-tool \(install .*slurm-client"
+    ):
+        cluster.__enter__()
+    assert cluster.state is None and not cluster.daemons  # nothing was started or written
+
+
 # -- a real one-node Slurm -----------------------------------------------------------------
+
+
+def name_of(pid: int) -> str | None:
+    try:
+        return psutil.Process(pid).name()
+    except psutil.NoSuchProcess:
+        return None
 
 
 def alive(pid: int) -> bool:
@@ -128,7 +146,7 @@ def test_the_cluster_stops_its_daemons_and_jobs_and_removes_its_state():
         job = submitted.stdout.strip().split(";")[0]
         assert cluster.run("srun", "hostname").returncode == 0
         for _ in range(50):  # wait for the job's sleep to be running
-            sleeping = [p for p in cluster.leftover_pids() if psutil.Process(p).name() == "sleep"]
+            sleeping = [pid for pid in cluster.leftover_pids() if name_of(pid) == "sleep"]
             if sleeping:
                 break
             time.sleep(0.2)
