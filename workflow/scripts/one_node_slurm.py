@@ -26,6 +26,7 @@ import argparse
 import os
 import pwd
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -51,10 +52,16 @@ class SlurmError(RuntimeError):
     """The cluster could not be started (a program missing, a daemon that died, a timeout)."""
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def _free_ports(count: int) -> tuple[int, ...]:
+    """Ports free now (each bound until all are chosen, so they differ)."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return tuple(probe.getsockname()[1] for probe in probes)
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 def _real_memory_mb() -> int:
@@ -101,8 +108,7 @@ PartitionName={PARTITION} Nodes={NODE} Default=YES MaxTime=INFINITE State=UP
 class OneNodeSlurm:
     """Context manager: the running cluster inside the `with`, nothing left after it."""
 
-    def __init__(self, state_dir: str | os.PathLike | None = None):
-        self._given_state = state_dir
+    def __init__(self):
         self.state: Path | None = None
         self.conf: Path | None = None
         self.daemons: dict[str, subprocess.Popen] = {}
@@ -144,11 +150,7 @@ class OneNodeSlurm:
             munge = pwd.getpwnam(MUNGE_USER)
         except KeyError as error:
             raise SlurmError(f"no user {MUNGE_USER!r} (the munge package creates it)") from error
-        if self._given_state is None:
-            self.state = Path(tempfile.mkdtemp(prefix="mpbench-slurm-"))
-        else:
-            self.state = Path(self._given_state).resolve()
-            self.state.mkdir(parents=True, exist_ok=False)
+        self.state = Path(tempfile.mkdtemp(prefix="mpbench-slurm-"))
         self.state.chmod(0o755)  # munged (not root) must reach its own folder inside
         for folder in ("slurmctld", "slurmd"):
             (self.state / folder).mkdir(mode=0o700)
@@ -156,9 +158,7 @@ class OneNodeSlurm:
         self.conf = self.state / "slurm.conf"
         self._write_srun()
         self.conf.write_text(
-            slurm_conf(
-                self.state, (_free_port(), _free_port()), os.cpu_count() or 1, _real_memory_mb()
-            ),
+            slurm_conf(self.state, _free_ports(2), os.cpu_count() or 1, _real_memory_mb()),
             encoding="utf-8",
         )
         self._spawn("slurmctld", ["slurmctld", "-D", "-i", "-f", str(self.conf)])
@@ -171,7 +171,9 @@ class OneNodeSlurm:
         folder.mkdir()
         srun = folder / "srun"
         srun.write_text(
-            f'#!/bin/sh\nSLURM_CONF="{self.conf}" exec {_which("srun")} "$@"\n', encoding="utf-8"
+            f"#!/bin/sh\nSLURM_CONF={shlex.quote(str(self.conf))} "
+            f'exec {shlex.quote(_which("srun"))} "$@"\n',
+            encoding="utf-8",
         )
         srun.chmod(0o755)
 
