@@ -219,6 +219,9 @@ def test_every_cell_ran_in_its_own_exclusive_slurm_job(cluster, slurm_run):
         # the cores it measures, and the node to itself
         assert int(job["CPUs/Task"]) == rec["processes"]
         assert job["OverSubscribe"] == "NO"
+    # so no two cells were ever measured at once on the node
+    spans = sorted((r["started_at"], r["finished_at"]) for r in records)
+    assert all(end <= start for (_, end), (start, _) in zip(spans, spans[1:])), spans
 
 
 @pytest.mark.slurm
