@@ -23,8 +23,8 @@ import math
 from dataclasses import dataclass
 
 CONFIDENCE = 0.95
-RESOLUTION = 0.05
-EXACT_MAX = 500  # up to this many values, the binomial sums are exact integers (pure Python)  # a speedup whose interval reaches further than this from it is unresolved
+RESOLUTION = 0.05  # a speedup whose interval reaches further than this from it is unresolved
+EXACT_MAX = 500  # up to this many values, the binomial sums are exact integers (pure Python)
 
 
 def median(values) -> float:
