@@ -4,8 +4,9 @@ The P senders start first and say they are ready; only then does a batch begin, 
 start-up is timed. A batch asks each sender for `count` messages (or round trips, or counter
 updates); the count is calibrated first, doubling (or scaled up from the last batch's time)
 until a batch lasts at least `min_batch_s`, and the cell then times `repeats` batches of
-that count. Every message is checked (mpbench.ipc.payload) outside the clock; a wrong one
-fails the cell with CorruptMessage and no record.
+that count (a batch that falls short is run again with more). Every message is checked
+(mpbench.ipc.payload) outside the clock; a wrong one fails the cell with CorruptMessage
+and no record.
 
 - stream: the receiver's clock runs from the moment it tells the senders to go until the
   last message is in, less the time spent checking each message as it arrives;
@@ -206,14 +207,28 @@ def _counter(channel, senders: Senders, checker: Checker, count: int) -> Batch:
 BATCHES = {"stream": _stream, "pingpong": _pingpong, "counter": _counter}
 
 
-def calibrated_count(run_batch, min_batch_s: float) -> int:
-    """The messages per sender that make a batch last at least `min_batch_s` (the batches
-    run to find it are checked, not timed)."""
-    count = 1
-    while (seconds := run_batch(count).seconds) < min_batch_s:
-        wanted = math.ceil(count * GROWTH_MARGIN * min_batch_s / max(seconds, 1e-9))
-        count = min(count * GROWTH_MAX, max(count * 2, wanted))
-    return count
+def grown(count: int, seconds: float, min_batch_s: float) -> int:
+    """More messages per sender, for a batch of `count` that lasted only `seconds`."""
+    wanted = math.ceil(count * GROWTH_MARGIN * min_batch_s / max(seconds, 1e-9))
+    return min(count * GROWTH_MAX, max(count * 2, wanted))
+
+
+def timed_batches(run_batch, repeats: int, min_batch_s: float) -> list[Batch]:
+    """`repeats` batches that each last at least `min_batch_s`. The messages per sender are
+    calibrated first (from 1, batches checked, not kept); a batch that still falls short
+    (the first ones run on a cold cache) is not kept either, and the count grows again."""
+    count, label = 1, "calibration"
+    batches: list[Batch] = []
+    while len(batches) < repeats:
+        batch = run_batch(count, label)
+        if batch.seconds < min_batch_s:
+            count = grown(count, batch.seconds, min_batch_s)
+        elif label == "calibration":
+            label = "batch 1"
+        else:
+            batches.append(batch)
+            label = f"batch {len(batches) + 1}"
+    return batches
 
 
 def run_cell(cell: Cell, repeats: int, min_batch_s: float) -> dict:
@@ -233,11 +248,11 @@ def _run_cell(cell: Cell, repeats: int, min_batch_s: float, run_id: str, scratch
     started_at = metadata.now_iso()
     context = None if cell.mechanism.in_process else multiprocessing.get_context(cell.start_method)
     checker = Checker(cell.n, cell.processes)
-    status.enter("opening the channel")
+    status.enter("opening the channel", "")
     channel = cell.mechanism.open(context, cell.processes, cell.n, names)
     try:
         endpoints = channel.endpoints
-        status.enter("starting the senders")
+        status.enter("starting the senders", "")
         senders = (
             InProcess(endpoints, cell.n)
             if cell.mechanism.in_process
@@ -246,12 +261,11 @@ def _run_cell(cell: Cell, repeats: int, min_batch_s: float, run_id: str, scratch
         batch = BATCHES[cell.pattern]
         with senders:
 
-            def run_batch(count: int, label: str = "calibration") -> Batch:
-                status.enter(f"{label} ({cell.pattern}, {count} per sender)")
+            def run_batch(count: int, label: str) -> Batch:
+                status.enter(f"{label} ({cell.pattern}, {count} per sender)", "")
                 return batch(channel, senders, checker, count)
 
-            count = calibrated_count(run_batch, min_batch_s)
-            batches = [run_batch(count, f"batch {i + 1}") for i in range(repeats)]
+            batches = timed_batches(run_batch, repeats, min_batch_s)
         security = channel.security()
     finally:
         channel.close()
