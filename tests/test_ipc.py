@@ -2,6 +2,8 @@
 in real processes, a corrupted message, the remote manager's authkey, nothing left behind,
 a sender killed mid-stream, the config checks, and the workflow rule."""
 
+import csv
+import io
 import multiprocessing
 import signal
 import subprocess
@@ -491,3 +493,25 @@ def test_the_rule_makes_one_valid_record_per_cell(tmp_path):
             .with_suffix(".log")
             .exists()
         )
+    # editing one mechanism reruns its cells only; editing the ipc harness, all of them
+    time.sleep(1.1)  # a newer modification time than the records'
+    with open(folder / "workflow/scripts/ipc/raw_pipe.py", "a") as script:
+        script.write("# edited\n")
+    assert pending_records(folder, configfile) == {t for t in targets if "raw_pipe" in t}
+    with open(folder / "workflow/scripts/mpbench/ipc/payload.py", "a") as script:
+        script.write("# edited\n")
+    assert pending_records(folder, configfile) == set(targets)
+
+
+def pending_records(folder: Path, configfile: str) -> set[str]:
+    """The ipc records a run would (re)make now, from `snakemake --summary`."""
+    from test_workflow import snakemake
+
+    done = snakemake(folder, "--summary", "--configfile", configfile)
+    assert done.returncode == 0, done.stderr
+    rows = csv.DictReader(io.StringIO(done.stdout), delimiter="\t")
+    return {
+        row["output_file"]
+        for row in rows
+        if row["output_file"].startswith("results/ipc/") and row["plan"] != "no update"
+    }
