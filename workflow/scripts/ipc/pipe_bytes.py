@@ -6,12 +6,19 @@ reads each message straight into a buffer it keeps (recv_bytes_into), so the onl
 are the kernel's.
 """
 
-from mpbench.ipc.channel import Channel, Endpoint, RoundRobin
+import multiprocessing
+
+from mpbench.ipc.channel import Channel, Endpoint, RoundRobin, close_pipes
 from mpbench.ipc.payload import CorruptMessage
 
 
 def read_into(connection, buffer: bytearray) -> memoryview:
-    size = connection.recv_bytes_into(buffer)
+    try:
+        size = connection.recv_bytes_into(buffer)
+    except multiprocessing.BufferTooShort as error:
+        raise CorruptMessage(
+            f"a message of {len(error.args[0])} bytes arrived, {len(buffer)} were sent"
+        ) from None
     if size != len(buffer):
         raise CorruptMessage(f"a message of {size} bytes arrived, {len(buffer)} were sent")
     return memoryview(buffer)
@@ -46,9 +53,7 @@ class Receiver(Channel):
         self.pipes[sender][0].send_bytes(message)
 
     def close(self) -> None:
-        for pair in self.pipes:
-            for connection in pair:
-                connection.close()
+        close_pipes(self.pipes)
 
 
 def open(context, processes: int, n: int, names):

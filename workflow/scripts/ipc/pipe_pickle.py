@@ -5,7 +5,7 @@ What most code does with a Pipe: send() pickles the object (for bytes, a copy in
 pickle), recv() unpickles it into a new bytes object.
 """
 
-from mpbench.ipc.channel import Channel, Endpoint, RoundRobin
+from mpbench.ipc.channel import Channel, Endpoint, RoundRobin, close_pipes
 
 
 class Sender(Endpoint):
@@ -33,9 +33,7 @@ class Receiver(Channel):
         self.pipes[sender][0].send(message)
 
     def close(self) -> None:
-        for pair in self.pipes:
-            for connection in pair:
-                connection.close()
+        close_pipes(self.pipes)
 
 
 def open(context, processes: int, n: int, names):

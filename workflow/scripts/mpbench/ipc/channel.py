@@ -62,6 +62,13 @@ class Channel:
         """Release everything the channel made (after every sender has ended)."""
 
 
+def close_pipes(pipes: list[tuple]) -> None:
+    """Close both ends of each multiprocessing Pipe (connections) in `pipes`."""
+    for pair in pipes:
+        for connection in pair:
+            connection.close()
+
+
 class RoundRobin:
     """For channels with one way in per sender: the next sender to read from. Every sender
     sends as many messages in a batch, so reading them in turn loses none."""
