@@ -23,6 +23,7 @@ from mpbench.experiment.config import ConfigError, load
 from mpbench.ipc import mechanism, payload, runner
 from mpbench.ipc import record as ipc_record
 from mpbench.ipc.payload import CorruptMessage
+from mpbench.metadata import QUIET_MAX_S
 from mpbench.supervisor import EXIT_WRONG_ANSWER
 from mpbench.watchdog import EXIT_DIED
 
@@ -357,7 +358,7 @@ def test_a_sender_killed_mid_stream_fails_the_cell_fast_naming_it_and_leaves_not
                 if "resource_tracker" not in " ".join(child.cmdline())
             ]
         assert len(senders) == 2, "the senders did not start"
-        time.sleep(0.5)  # mid-stream: calibration is under way
+        time.sleep(QUIET_MAX_S + 0.5)  # mid-stream: past the settling, calibrating
         segments = sorted(SHM.glob(f"mpbench-{supervisor.pid}-*"))
         assert segments, "the cell's segment should exist while it runs"
         victim = senders[1]

@@ -265,6 +265,8 @@ def _run_cell(cell: Cell, repeats: int, min_batch_s: float, run_id: str, scratch
                 status.enter(f"{label} ({cell.pattern}, {count} per sender)", "")
                 return batch(channel, senders, checker, count)
 
+            status.enter("settling before the batches", "")
+            metadata.wait_for_quiet()  # as a strategy's cell does (mpbench.metadata)
             batches = timed_batches(run_batch, repeats, min_batch_s)
         security = channel.security()
     finally:
