@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, SCRIPTS
-from mpbench import processes, record
+from mpbench import metadata, processes, record
 from mpbench.cli import measured
 from mpbench.environ import RUN_ID, SCRATCH, new_run_id
 from mpbench.experiment.config import ConfigError, load
@@ -30,6 +30,14 @@ from mpbench.watchdog import EXIT_DIED
 MEASURE = SCRIPTS / "measure_ipc.py"
 ODD_SIZES = (1, 4097, 1024 * 1024 + 3)
 SHM = Path("/dev/shm")
+
+
+@pytest.fixture(autouse=True)
+def no_settling(monkeypatch):
+    """Cells run in this process start their batches at once: on a shared machine the wait
+    for quiet (up to 1 s, mpbench.metadata) would make each test slow, and is not what
+    these tests check. (Cells run as programs, below, still wait.)"""
+    monkeypatch.setattr(metadata, "wait_for_quiet", lambda *_, **__: 0.0)
 
 
 def cells():
