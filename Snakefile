@@ -15,9 +15,12 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/measure.smk"
 include: "workflow/rules/summarize.smk"
+include: "workflow/rules/ipc_common.smk"
+include: "workflow/rules/ipc.smk"
 
 
 rule all:
     default_target: True
     input:
         summary_targets(),
+        ipc_records(),

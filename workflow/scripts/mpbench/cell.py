@@ -5,18 +5,14 @@ The supervisor (mpbench.supervisor) runs this in the measured process and adds t
 it sampled from outside; mpbench.cli decides which of the two this process is.
 """
 
-import contextlib
 import multiprocessing
-import os
 import random
 import secrets
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 
 from mpbench import metadata, processes, record, status
-from mpbench.environ import RUN_ID, SCRATCH, new_run_id
 from mpbench.job import Job
 from mpbench.split import SINGLE, split_work
 from mpbench.strategy import Strategy, load_baseline
@@ -28,7 +24,7 @@ from mpbench.timing import (
     measure,
     prepare,
 )
-from mpbench.watchdog import ProcessDied, Watchdog, post_mortem
+from mpbench.watchdog import guarded
 from mpbench.workloads import WORKLOADS, input_path
 
 # Before any warmup, one untimed run of the baseline and of the strategy on
@@ -102,22 +98,8 @@ def run_cell(
     and its segments are named after $MPBENCH_RUN_ID (else a new run id); the supervisor
     sets both.
     """
-    with contextlib.ExitStack() as stack:
-        scratch = os.environ.get(SCRATCH) or stack.enter_context(
-            tempfile.TemporaryDirectory(prefix="mpbench-")
-        )
-        run_id = os.environ.get(RUN_ID) or new_run_id()
-        status.open_page()
-        try:
-            with Watchdog(cell.name):
-                return _run_cell(cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id)
-        except BaseException as error:
-            death = post_mortem()  # before the clean-up below kills what is left
-            processes.kill_descendants()
-            processes.remove_segments(run_id, scratch)
-            if death is not None and not isinstance(error, (WrongAnswer, KeyboardInterrupt)):
-                raise ProcessDied(f"{death} during {status.now()}") from error
-            raise
+    with guarded(cell.name, (WrongAnswer,)) as (run_id, scratch):
+        return _run_cell(cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id)
 
 
 def _run_cell(cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id) -> dict:

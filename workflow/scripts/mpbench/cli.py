@@ -186,9 +186,22 @@ def main(description: str, namespace: dict, argv: list[str] | None = None) -> in
     if os.environ.get(RUN_ID) and os.environ.get(SCRATCH):
         processes.end_with_parent(os.environ[RUN_ID], os.environ[SCRATCH])
     plan = RoundsPlan(args.min_rounds, args.max_rounds, args.target, args.budget)
+    return measured(
+        cell_name,
+        lambda: cell.run_cell(this, args.warmups, plan, args.timeout, args.cpu_affinity),
+        (WrongAnswer,),
+    )
+
+
+def measured(
+    cell_name: str, measure: Callable[[], dict], wrong: tuple[type[BaseException], ...]
+) -> int:
+    """In the measured process: run `measure()` and hand its record to the supervisor (or
+    print it); on failure, one line saying why and the exit status documented in --help.
+    `wrong` are the errors that mean a wrong answer (exit 3)."""
     try:
-        record = cell.run_cell(this, args.warmups, plan, args.timeout, args.cpu_affinity)
-    except WrongAnswer as error:
+        record = measure()
+    except wrong as error:
         print(f"mpbench: {cell_name}: {error}; no record written", file=sys.stderr)
         return EXIT_WRONG_ANSWER
     except (LeftoverProcesses, LeftoverSegments) as error:
@@ -210,7 +223,7 @@ def main(description: str, namespace: dict, argv: list[str] | None = None) -> in
         )
         return EXIT_FAILED
     raw = os.environ.get(RAW_RECORD)
-    if raw:  # the supervisor adds the memory it sampled, then writes the record
+    if raw:  # the supervisor completes the record (the memory it sampled), then writes it
         Path(raw).write_text(json.dumps(record), encoding="utf-8")
     else:
         print(json.dumps(record, indent=2, sort_keys=True))

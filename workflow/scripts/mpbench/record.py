@@ -7,6 +7,7 @@ that a reader could take for a result; read back only after validation against t
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -19,23 +20,28 @@ class RecordError(ValueError):
 
 
 @cache
-def _validator():
+def _validator(schema_path: Path = SCHEMA_PATH):
     import jsonschema  # here, not at the top: the supervising process never needs it
 
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
     validator_class = jsonschema.validators.validator_for(schema)
     validator_class.check_schema(schema)
     return validator_class(schema)
 
 
-def validate(record: dict, source: str = "record") -> dict:
-    """Return `record` if it follows the schema, else raise RecordError naming the field."""
+def check_schema(record: dict, source: str, schema_path: Path = SCHEMA_PATH) -> None:
+    """Raise RecordError naming the field if `record` does not follow the schema."""
     from jsonschema.exceptions import best_match
 
-    error = best_match(_validator().iter_errors(record))
+    error = best_match(_validator(schema_path).iter_errors(record))
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
         raise RecordError(f"{source}: invalid record at {where}: {error.message}")
+
+
+def validate(record: dict, source: str = "record") -> dict:
+    """Return `record` if it follows the schema, else raise RecordError naming the field."""
+    check_schema(record, source)
     _check_rounds(record, source)
     return record
 
@@ -60,9 +66,9 @@ def _check_rounds(record: dict, source: str) -> None:
             )
 
 
-def write(record: dict, path: str | os.PathLike) -> None:
-    """Validate, then write `record` to `path` atomically."""
-    validate(record, str(path))
+def write(record: dict, path: str | os.PathLike, check: Callable = validate) -> None:
+    """Validate (with `check`), then write `record` to `path` atomically."""
+    check(record, str(path))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

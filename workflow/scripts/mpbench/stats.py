@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 CONFIDENCE = 0.95
 RESOLUTION = 0.05  # a speedup whose interval reaches further than this from it is unresolved
+EXACT_MAX = 500  # up to this many values, the binomial sums are exact integers (pure Python)
 
 
 def median(values) -> float:
@@ -47,6 +48,14 @@ def median_interval_ranks(n: int, confidence: float = CONFIDENCE) -> tuple[int, 
     n too small to reach it, (0, n - 1) and the coverage it has."""
     if n < 1:
         raise ValueError("no values")
+    if n > EXACT_MAX:  # many values (the ipc workload's round trips): scipy's binomial
+        from scipy.stats import binom
+
+        alpha = (1 - confidence) / 2
+        best = max(0, int(binom.ppf(alpha, n, 0.5)))
+        while best > 0 and binom.cdf(best, n, 0.5) > alpha:
+            best -= 1
+        return best, n - 1 - best, 1 - 2 * float(binom.cdf(best, n, 0.5))
     best = 0
     for j in range(1, (n + 1) // 2):  # [x(j), x(n-1-j)] misses the median with 2 P(X <= j)
         if 1 - 2 * _binomial_cdf(j, n) < confidence:

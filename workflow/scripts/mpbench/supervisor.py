@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from mpbench import memory, processes, record, status
@@ -29,9 +30,17 @@ EXIT_FAILED, EXIT_WRONG_ANSWER, EXIT_TIMEOUT = 1, 3, 124  # 2: bad arguments (ar
 
 
 def supervise(
-    script: str, argv: list[str], timeout_s: float, cell_name: str, output: Path | None
+    script: str,
+    argv: list[str],
+    timeout_s: float,
+    cell_name: str,
+    output: Path | None,
+    finish: Callable[[dict, memory.TreeSampler, Path | None], None] | None = None,
 ) -> int:
-    """Run `script argv` as the measured process; return the exit status for the cell."""
+    """Run `script argv` as the measured process; return the exit status for the cell.
+
+    `finish(record, sampler, output)` completes and writes the record of a cell that
+    succeeded (default: a strategy cell's, with the memory the sampler took)."""
     # SIGTERM (from a workflow engine or a batch system) ends the supervisor like Ctrl-C:
     # through its clean-up, which kills the measured tree and removes the cell's files
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -94,20 +103,26 @@ def supervise(
         if code != 0:
             return code
         cell = json.loads(raw.read_text(encoding="utf-8"))
+    (finish or _finish_strategy_cell)(cell, sampler, output)
+    return 0
+
+
+def _finish_strategy_cell(cell: dict, sampler: memory.TreeSampler, output: Path | None) -> None:
     cell["memory"] = sampler.summary(cell.pop("windows"), cell["payload_bytes"])
     # the whole job: this interpreter's start, the measured process, the sampling
     cell["overhead_s"]["supervisor_total"] = round(processes.age_s(), 6)
     emit(cell, output)
-    return 0
 
 
 def _exit_on_sigterm(*_) -> None:
     raise SystemExit(128 + signal.SIGTERM)
 
 
-def emit(cell: dict, output: Path | None) -> None:
-    """Validate the record, then write it atomically to `output` (or print it)."""
+def emit(cell: dict, output: Path | None, check: Callable = record.validate) -> None:
+    """Validate the record (with `check`), then write it atomically to `output` (or print
+    it)."""
     if output is None:
-        print(json.dumps(record.validate(cell), indent=2, sort_keys=True))
+        check(cell, "record")
+        print(json.dumps(cell, indent=2, sort_keys=True))
     else:
-        record.write(cell, output)
+        record.write(cell, output, check)

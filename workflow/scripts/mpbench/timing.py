@@ -100,20 +100,25 @@ def checked_run(run: Callable[[Job], object], job: Job, expected, label: str):
         job.release()
     if answer != expected:
         raise WrongAnswer(expected, answer, label)
+    check_leftovers(label, job.run_id, job.scratch, "strategy", " (or hand them to job.defer)")
+    return answer, started, finished
+
+
+def check_leftovers(label: str, run_id: str, scratch, who: str, hint: str = "") -> None:
+    """After a run: raise (and clean up) if processes, segments or files of it are left."""
     leftovers = processes.live_descendants()
     if leftovers:
         processes.kill_descendants()
         raise LeftoverProcesses(
             f"{label} returned with {len(leftovers)} process(es) still running "
-            f"(pids {[p.pid for p in leftovers]}); every strategy must join what it starts"
+            f"(pids {[p.pid for p in leftovers]}); every {who} must join what it starts"
         )
-    left = processes.remove_segments(job.run_id, job.scratch)
+    left = processes.remove_segments(run_id, scratch)
     if left:
         raise LeftoverSegments(
-            f"{label} returned leaving {', '.join(left)} behind; every strategy must unlink "
-            "the shared memory and files it makes (or hand them to job.defer)"
+            f"{label} returned leaving {', '.join(left)} behind; every {who} must unlink "
+            f"the shared memory and files it makes{hint}"
         )
-    return answer, started, finished
 
 
 def measure(

@@ -22,13 +22,16 @@ the process that died: every process the cell starts is remembered (the latest R
 """
 
 import collections
+import contextlib
 import multiprocessing
 import os
 import signal
 import sys
+import tempfile
 import threading
 
-from mpbench import job, status
+from mpbench import job, processes, status
+from mpbench.environ import RUN_ID, SCRATCH, new_run_id
 from mpbench.job import how
 
 POLL_S = 0.05
@@ -119,3 +122,31 @@ class Watchdog:
                     flush=True,
                 )
                 os._exit(EXIT_DIED)
+
+
+@contextlib.contextmanager
+def guarded(cell_name: str, expected: tuple[type[BaseException], ...] = ()):
+    """Measure a cell under the watchdog; yields (run_id, scratch).
+
+    Its files go to $MPBENCH_SCRATCH (else a temporary folder) and its segments are named
+    after $MPBENCH_RUN_ID (else a new run id); the supervisor sets both. On any error the
+    processes the cell left are killed and its segments and files removed; an error caused
+    by a dead process (not one of `expected`, such as a wrong answer) becomes ProcessDied,
+    naming that process.
+    """
+    with contextlib.ExitStack() as stack:
+        scratch = os.environ.get(SCRATCH) or stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="mpbench-")
+        )
+        run_id = os.environ.get(RUN_ID) or new_run_id()
+        status.open_page()
+        try:
+            with Watchdog(cell_name):
+                yield run_id, scratch
+        except BaseException as error:
+            death = post_mortem()  # before the clean-up below kills what is left
+            processes.kill_descendants()
+            processes.remove_segments(run_id, scratch)
+            if death is not None and not isinstance(error, (*expected, KeyboardInterrupt)):
+                raise ProcessDied(f"{death} during {status.now()}") from error
+            raise

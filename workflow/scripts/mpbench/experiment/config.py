@@ -114,6 +114,7 @@ class Experiment:
     cpu_affinity: tuple[int, ...]  # () = not pinned
     config: dict  # the whole config with the defaults filled in
     notes: tuple[str, ...] = ()  # defaults that did not fit the experiment and were dropped
+    ipc: "IpcGrid | None" = None  # the ipc workload (config key `ipc`), None: not run
 
     @property
     def primary_start_method(self) -> str:
@@ -185,6 +186,86 @@ class Experiment:
             options.append(f"--cpu-affinity {','.join(map(str, self.cpu_affinity))}")
         return " ".join(options)
 
+    def ipc_cells(self) -> Iterator[dict]:
+        """Every cell of the ipc workload, as wildcard dicts (none without `ipc`)."""
+        return iter(()) if self.ipc is None else self.ipc.cells()
+
+
+@dataclass(frozen=True)
+class IpcGrid:
+    """The ipc workload's part of the experiment (config key `ipc`, docs/ipc.md)."""
+
+    mechanisms: tuple[str, ...]  # each runs under start_method (or starts no process)
+    patterns: tuple[str, ...]
+    sizes: tuple[int, ...]
+    processes: tuple[int, ...]
+    start_method: str
+    repeats: int
+    min_batch_s: float
+
+    def cells(self) -> Iterator[dict]:
+        """Each mechanism, each of its patterns among `patterns`, at its sizes (a counter:
+        8 bytes) and sender counts (one that starts no process: 1)."""
+        from mpbench.ipc import mechanism
+
+        for name in self.mechanisms:
+            described = mechanism.describe(name)
+            for pattern in described.patterns:
+                if pattern not in self.patterns:
+                    continue
+                sizes = described.sizes(pattern, self.sizes)
+                for n, processes in itertools.product(sizes, described.counts(self.processes)):
+                    yield dict(mechanism=name, pattern=pattern, n=n, processes=processes)
+
+    def options(self, timeout_s: float) -> str:
+        """Command-line options of every ipc cell beyond its wildcards."""
+        return (
+            f"--start-method {self.start_method} --repeats {self.repeats} "
+            f"--min-batch {self.min_batch_s} --timeout {timeout_s}"
+        )
+
+
+def ipc_grid(section: dict, written: set[str], notes: list) -> IpcGrid:
+    """The config's `ipc` section, checked against what the schema cannot know: mechanisms
+    there is a file for, which run under the start method. A default mechanism that does
+    not is dropped, with a note; one the user listed is an error."""
+    from mpbench.ipc import mechanism
+
+    known = mechanism.names()
+    unknown = [name for name in section["mechanisms"] if name not in known]
+    if unknown:
+        raise ConfigError(
+            f"{key('ipc.mechanisms')}: unknown mechanism {', '.join(map(repr, unknown))}; "
+            f"allowed: {', '.join(known)}"
+        )
+    method, chosen = section["start_method"], []
+    if method not in multiprocessing.get_all_start_methods():
+        raise ConfigError(
+            f"{key('ipc.start_method')}: start method {method!r} is not available on this "
+            f"platform; allowed: {', '.join(multiprocessing.get_all_start_methods())}"
+        )
+    for name in section["mechanisms"]:
+        described = mechanism.describe(name)
+        if described.in_process or method in described.start_methods:
+            chosen.append(name)
+            continue
+        why = (
+            f"{name!r} does not run under start method {method!r} (ipc.start_method); "
+            f"it runs under: {', '.join(described.start_methods)}"
+        )
+        if "mechanisms" in written:
+            raise ConfigError(f"{key('ipc.mechanisms')}: {why}")
+        notes.append(f"{key('ipc.mechanisms')} (default): {why}; not measured")
+    return IpcGrid(
+        mechanisms=tuple(chosen),
+        patterns=tuple(section["patterns"]),
+        sizes=tuple(sorted(section["n"])),
+        processes=tuple(sorted(section["processes"])),
+        start_method=method,
+        repeats=section["repeats"],
+        min_batch_s=float(section["min_batch_s"]),
+    )
+
 
 def load(config, given=None) -> Experiment:
     """The experiment a config asks for, or ConfigError naming the first wrong key.
@@ -205,6 +286,11 @@ def load(config, given=None) -> Experiment:
     written = set(config) if isinstance(config, dict) else set()
     if given is not None:
         written &= set(given)
+    ipc_written = (
+        set(config["ipc"])
+        if isinstance(config, dict) and isinstance(config.get("ipc"), dict)
+        else set()
+    )
     error = next(_validator().iter_errors(config), None)
     if error is not None:
         raise ConfigError(config_error(error))
@@ -228,6 +314,11 @@ def load(config, given=None) -> Experiment:
     )
     cpus = tuple(config.get("cpu_affinity", ()))
     check_cpu_affinity(cpus)
+    ipc = None
+    if "ipc" in config and "ipc" in written:
+        ipc = ipc_grid(config["ipc"], ipc_written, notes)
+    elif "ipc" in config:  # from config/config.yaml, under a user's config without `ipc`
+        notes.append(f"{key('ipc')}: not in your config, so the ipc workload is not run")
     return Experiment(
         workloads=workloads,
         processes=tuple(sorted(config["processes"])),
@@ -236,6 +327,7 @@ def load(config, given=None) -> Experiment:
         cpu_affinity=cpus,
         config=config,
         notes=tuple(notes),
+        ipc=ipc,
     )
 
 
