@@ -188,3 +188,26 @@ def test_the_ipc_figures_say_when_there_is_nothing_to_draw(tmp_path):
         path = tmp_path / f"{entry.name}.png"
         figures.draw(entry.name, stream_only, path, costs=pd.DataFrame())
         assert path.read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_summarize_writes_the_tables_the_readme_quotes(tmp_path):
+    records = synthetic_records(processes=(1, 2))
+    paths = [tmp_path / name for name in ("b.csv", "c.csv", "k.csv", "ipc.md")]
+    cells, costs = ipc.summarize(records, *paths)
+    assert len(pd.read_csv(paths[0])) == sum(r["repeats"] for r in records)
+    assert len(pd.read_csv(paths[1])) == len(records)
+    assert len(pd.read_csv(paths[2])) == len(costs) == 13
+    text = paths[3].read_text()
+    # the 64 B round trips, fastest first: the raw pipe, then pipe_bytes at 30 µs over 12 µs
+    assert "### Round trip of a 64 B message" in text
+    assert text.index("| raw_pipe (reference) |") < text.index("| pipe_bytes |")
+    pipe_bytes = cells[
+        (cells["mechanism"] == "pipe_bytes") & (cells["pattern"] == "pingpong") & (cells["n"] == 64)
+    ]
+    ratio = pipe_bytes[pipe_bytes["processes"] == 1]["latency_over_floor"].item()
+    assert f"| {ratio:.2f} |" in text
+    assert "### Streaming 64 MiB messages" in text and "| memcpy (reference) |" in text
+    queue = costs[(costs["mechanism"] == "queue") & (costs["pattern"] == "stream")]
+    a = queue[queue["processes"] == 1]["a_s"].item()
+    assert a == pytest.approx(9e-6, rel=0.05)
+    assert "### Cost lines" in text and f"| queue | stream | {a / 1e-6:.3g} µs |" in text

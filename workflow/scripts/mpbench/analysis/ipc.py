@@ -202,3 +202,103 @@ def costs_table(batches: pd.DataFrame) -> pd.DataFrame:
     costs = pd.DataFrame(rows)
     costs["bandwidth_Bps"] = 1 / costs["b_s_per_byte"].where(costs["b_s_per_byte"] > 0)
     return costs
+
+
+def _seconds(value: float) -> str:
+    if not np.isfinite(value):
+        return "—"
+    for unit, factor in (("s", 1), ("ms", 1e-3), ("µs", 1e-6)):
+        if abs(value) >= factor:
+            return f"{value / factor:.3g} {unit}"
+    return f"{value / 1e-9:.3g} ns"
+
+
+def _rate(value: float) -> str:
+    return "—" if not np.isfinite(value) else f"{value / 1e6:,.0f} MB/s"
+
+
+def _size(n: int) -> str:
+    for unit, factor in (("MiB", 2**20), ("KiB", 2**10)):
+        if n >= factor and n % factor == 0:
+            return f"{n // factor} {unit}"
+    return f"{n:,} B"
+
+
+def markdown_tables(cells: pd.DataFrame, costs: pd.DataFrame) -> str:
+    """The three tables the README quotes, for one sender: small-message latency against the
+    raw pipe, large-message throughput against the memory-copy ceiling, and the cost lines."""
+    out = ["# IPC workload: one sender\n"]
+    if cells.empty:
+        return out[0] + "\nNo IPC cell was measured.\n"
+    one = cells[cells["processes"] == 1]
+    for (host, python), group in one.groupby(["hostname", "python_version"], sort=True):
+        out.append(f"\n## {host}, Python {python}\n")
+        ping = group[group["pattern"] == "pingpong"]
+        if len(ping):
+            n = int(ping["n"].min())
+            rows = ping[ping["n"] == n].sort_values("latency_median_s")
+            out.append(f"\n### Round trip of a {_size(n)} message (pingpong)\n\n")
+            out.append(
+                "| mechanism | median | 95 % CI | p99 | × raw pipe |\n|---|---:|---:|---:|---:|\n"
+            )
+            for r in rows.itertuples():
+                ci = f"{_seconds(r.latency_low_s)} – {_seconds(r.latency_high_s)}"
+                over = f"{r.latency_over_floor:.2f}" if np.isfinite(r.latency_over_floor) else "—"
+                out.append(
+                    f"| {r.mechanism}{' (reference)' if r.reference else ''} | "
+                    f"{_seconds(r.latency_median_s)} | {ci} | "
+                    f"{_seconds(r.latency_p99_s)} | {over} |\n"
+                )
+        stream = group[group["pattern"] == "stream"]
+        if len(stream):
+            n = int(stream["n"].max())
+            rows = stream[stream["n"] == n].sort_values("throughput_Bps", ascending=False)
+            out.append(f"\n### Streaming {_size(n)} messages\n\n")
+            out.append(
+                "| mechanism | throughput | 95 % CI | share of memcpy |\n|---|---:|---:|---:|\n"
+            )
+            for r in rows.itertuples():
+                ci = f"{_rate(r.throughput_low_Bps)} – {_rate(r.throughput_high_Bps)}"
+                share = f"{r.ceiling_share:.0%}" if np.isfinite(r.ceiling_share) else "—"
+                out.append(
+                    f"| {r.mechanism}{' (reference)' if r.reference else ''} | "
+                    f"{_rate(r.throughput_Bps)} | {ci} | {share} |\n"
+                )
+    if len(costs):
+        rows = costs[costs["processes"] == 1].sort_values(["pattern", "a_s"])
+        out.append("\n### Cost lines: time per message = a + b × N\n\n")
+        out.append(
+            "| mechanism | pattern | a | a 95 % CI | b (ns/byte) | b 95 % CI | 1 / b |\n"
+            "|---|---|---:|---:|---:|---:|---:|\n"
+        )
+        for r in rows.itertuples():
+            b = r.b_s_per_byte * 1e9
+            b_ci = (
+                f"{r.b_low_s_per_byte * 1e9:.3g} – {r.b_high_s_per_byte * 1e9:.3g}"
+                if np.isfinite(r.b_low_s_per_byte)
+                else "—"
+            )
+            out.append(
+                f"| {r.mechanism} | {r.pattern} | {_seconds(r.a_s)} | "
+                f"{_seconds(r.a_low_s)} – {_seconds(r.a_high_s)} | "
+                f"{b:.3g} | {b_ci} | {_rate(r.bandwidth_Bps)} |\n"
+                if np.isfinite(r.b_s_per_byte)
+                else f"| {r.mechanism} | {r.pattern} | {_seconds(r.a_s)} | — | — | — | — |\n"
+            )
+    return "".join(out)
+
+
+def summarize(records: list[dict], batches_csv, cells_csv, costs_csv, markdown) -> tuple:
+    """Write the IPC tables; return (cells, costs)."""
+    from pathlib import Path
+
+    batches = batches_table(records)
+    cells = cells_table(records)
+    costs = costs_table(batches)
+    for path in (batches_csv, cells_csv, costs_csv, markdown):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    batches.to_csv(batches_csv, index=False, float_format="%.6g")
+    cells.to_csv(cells_csv, index=False, float_format="%.6g")
+    costs.to_csv(costs_csv, index=False, float_format="%.6g")
+    Path(markdown).write_text(markdown_tables(cells, costs), encoding="utf-8")
+    return cells, costs
