@@ -17,6 +17,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
+from . import layout  # noqa: E402
 from .registry import figure  # noqa: E402
 from .style import DPI  # noqa: E402
 
@@ -80,20 +81,8 @@ def _rate_formatter():
     return FuncFormatter(text)
 
 
-def _provenance(cells: pd.DataFrame) -> str:
-    def values(column):
-        found = cells[column].dropna().astype(str).unique() if column in cells else []
-        return " / ".join(sorted(found)) or "?"
-
-    cores = int(cells["cores"].max()) if "cores" in cells and len(cells) else 0
-    return (
-        f"ipc workload · host {values('hostname')} · Python {values('python_version')} · "
-        f"{cores} cores · start method {values('start_method')}"
-    )
-
-
 def _finish(fig, cells, path, title, handles, labels) -> Figure:
-    fig.suptitle(f"{title}\n{_provenance(cells)}", fontsize=11)
+    fig.suptitle(f"{title}\n{layout.provenance(cells)}", fontsize=11)
     if handles:
         fig.legend(
             handles,
