@@ -4,6 +4,9 @@
 #   make test-fast  the unit tests only, in under a minute: the loop while editing
 #   make test-faults  the fault-injection suite alone (part of make test)
 #   make lint     snakemake --lint, snakefmt and ruff (lint and format), all clean
+#   make slurm ACCOUNT=... PARTITION=...  submit the benchmark to a Slurm cluster (docs/slurm.md)
+#   make slurm-quick  config/quick.yaml (SLURM_CONFIG) through a one-node Slurm on this machine
+#                 (root; Debian's slurmctld slurmd slurm-client munge), into $(SLURM_RUN)/results
 # Both create the pinned virtual environment .venv/ first.
 
 PYTHON ?= python3
@@ -12,7 +15,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SNAKEMAKE := $(BIN)/snakemake --cores $(CORES)
 
-.PHONY: all benchmark report quick test test-fast test-faults lint format clean
+.PHONY: all benchmark report quick test test-fast test-faults lint format clean slurm slurm-quick
 
 all: report
 
@@ -32,11 +35,34 @@ quick: $(BIN)/snakemake
 	$(SNAKEMAKE) --configfile config/quick.yaml
 	$(SNAKEMAKE) --configfile config/quick.yaml --report results/report.html
 
+# Slurm (docs/slurm.md): the workflow profile profiles/slurm submits every cell as a job.
+ACCOUNT ?=
+PARTITION ?=
+SLURM_RUN ?= slurm-run
+SLURM_CONFIG ?= config/quick.yaml
+SLURM_SNAKEMAKE := $(BIN)/snakemake --workflow-profile profiles/slurm
+
+slurm: $(BIN)/snakemake
+	$(SLURM_SNAKEMAKE) $(if $(ACCOUNT)$(PARTITION),--default-resources \
+		$(if $(ACCOUNT),slurm_account=$(ACCOUNT)) $(if $(PARTITION),slurm_partition=$(PARTITION)))
+	$(SNAKEMAKE) --report results/report.html
+
+# The one-node cluster has no accounting database (squeue, not sacct, reads the jobs' states)
+# and one partition, its default; workflow/scripts/one_node_slurm.py stops it after the run.
+slurm-quick: $(BIN)/snakemake
+	mkdir -p $(SLURM_RUN)
+	$(BIN)/python workflow/scripts/one_node_slurm.py -- $(SLURM_SNAKEMAKE) \
+		--directory $(SLURM_RUN) --configfile $(SLURM_CONFIG) \
+		--slurm-no-account --slurm-status-command squeue \
+		--slurm-init-seconds-before-status-checks 2
+	$(SNAKEMAKE) --directory $(SLURM_RUN) --configfile $(SLURM_CONFIG) \
+		--report results/report.html
+
 test: $(BIN)/snakemake
 	$(BIN)/python -m pytest
 
 test-fast: $(BIN)/snakemake
-	$(BIN)/python -m pytest -m "not workflow and not integration and not faults" -q
+	$(BIN)/python -m pytest -m "not workflow and not integration and not faults and not slurm" -q
 
 test-faults: $(BIN)/snakemake
 	$(BIN)/python -m pytest -m faults -q

@@ -91,7 +91,7 @@ def test_only_common_cells_are_compared():
 
 def test_a_set_that_mixes_machines_is_refused():
     mixed = pd.concat([repeats(A), repeats(A, host="beta")])
-    with pytest.raises(MixedResults, match="results set B mixes 2 hosts or Python builds"):
+    with pytest.raises(MixedResults, match="results set B mixes 2 hosts, nodes or Python builds"):
         compare(repeats(A), mixed)
 
 

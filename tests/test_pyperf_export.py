@@ -113,12 +113,12 @@ def test_a_set_without_baseline_times_exports_the_times():
 
 def test_a_set_that_mixes_hosts_is_refused_in_one_line(tmp_path):
     mixed = pd.concat([repeats(), repeats(host="beta")])
-    with pytest.raises(MixedResults, match="mixes 2 hosts or Python builds"):
+    with pytest.raises(MixedResults, match="mixes 2 hosts, nodes or Python builds"):
         to_suite(mixed)
     done = export(write(tmp_path / "mixed", mixed), tmp_path / "mixed.json")
     assert done.returncode == 2
     error = done.stderr.strip().splitlines()[-1]
-    assert "mixes 2 hosts or Python builds" in error and "export one host" in error
+    assert "mixes 2 hosts, nodes or Python builds" in error and "export one host" in error
     assert not (tmp_path / "mixed.json").exists()
 
 

@@ -1,6 +1,7 @@
 # The cheap steps after the measurements: tables, figures, report items. They read the
 # records only, so they may run in parallel with each other (never with a timing job's data
-# missing: they depend on every record).
+# missing: they depend on every record). Under a cluster executor (profiles/slurm) they run
+# where snakemake runs (localrule), not as cluster jobs.
 
 
 rule summarize:
@@ -35,6 +36,7 @@ rule summarize:
         ),
     log:
         "results/logs/summarize.log",
+    localrule: True
     conda:
         ENVIRONMENT
     script:
@@ -65,6 +67,7 @@ for plotted in WORKLOADS:
             },
         log:
             f"results/logs/plot-{plotted}.log",
+        localrule: True
         conda:
             ENVIRONMENT
         params:
@@ -94,6 +97,7 @@ rule compare:
         ),
     log:
         "results/logs/compare.log",
+    localrule: True
     conda:
         ENVIRONMENT
     params:

@@ -19,6 +19,13 @@ from mpbench.environ import SUPERVISED
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 PACKAGES = ("numpy", "psutil", "jsonschema")
+# The Slurm job a process runs in, from the variables Slurm sets in a job's environment
+# (record field environment.slurm; docs/slurm.md): all null outside Slurm.
+SLURM_VARIABLES = {
+    "job_id": "SLURM_JOB_ID",
+    "node": "SLURMD_NODENAME",
+    "partition": "SLURM_JOB_PARTITION",
+}
 
 
 def now_iso() -> str:
@@ -38,6 +45,11 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def slurm_job(environ=os.environ) -> dict[str, str | None]:
+    """Job id, node and partition of the Slurm job this process runs in (None outside one)."""
+    return {key: environ.get(name) or None for key, name in SLURM_VARIABLES.items()}
 
 
 def _package_versions() -> dict[str, str | None]:
@@ -87,6 +99,7 @@ def collect() -> dict[str, object]:
         "packages": _package_versions(),
         "numeric_threads": {name: os.environ.get(name) for name in NUMERIC_THREAD_VARIABLES},
         "project": project_revision(),
+        "slurm": slurm_job(),
     }
 
 

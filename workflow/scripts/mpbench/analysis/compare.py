@@ -4,7 +4,7 @@ For every cell the two sets share: the ratio of medians (B / A), Welch's t-test 
 logarithms of the timed repeats (times are positive and their noise is multiplicative, so a
 ratio is what is compared; Welch's form because the two sets need not be equally noisy),
 the matching 95 % confidence interval of the ratio of geometric means, and a verdict. A set
-that mixes hosts or Python builds is refused: its cells could not be told apart.
+that mixes hosts, Slurm nodes or Python builds is refused: its cells could not be told apart.
 
 Times alone cannot tell a change of machine from a change of strategy: a host 20 % slower
 makes every cell slower. So each cell is compared on its paired speedup too (results sets
@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from mpbench import stats as paired
-from mpbench.analysis.summary import CELL_KEYS, CV_FLAG, RUN_KEYS
+from mpbench.analysis.summary import CELL_KEYS, CV_FLAG, RUN_KEYS, with_node
 
 ALPHA = 0.05  # significance level of the verdict
 CLOSE = 0.05  # "reproduced" when the medians (or the speedups) agree within 5 %
@@ -50,11 +50,12 @@ class MixedResults(ValueError):
 
 
 def _single_run(repeats: pd.DataFrame, label: str, advice: str = "compare one at a time") -> tuple:
-    runs = repeats[RUN_KEYS].drop_duplicates()
+    runs = with_node(repeats)[RUN_KEYS].drop_duplicates()
     if len(runs) != 1:
         described = "; ".join(", ".join(map(str, row)) for row in runs.itertuples(index=False))
         raise MixedResults(
-            f"results set {label} mixes {len(runs)} hosts or Python builds ({described}): {advice}"
+            f"results set {label} mixes {len(runs)} hosts, nodes or Python builds ({described}): "
+            f"{advice}"
         )
     return tuple(runs.iloc[0])
 
@@ -401,5 +402,6 @@ def variance_components(repeats_a: pd.DataFrame, repeats_b: pd.DataFrame) -> pd.
 
 def describe(repeats: pd.DataFrame) -> str:
     """Host and interpreter of a (single-run) results set, for figure titles."""
-    host, version, build = _single_run(repeats, "")
-    return f"{host}, Python {version} ({build})"
+    host, node, version, build = _single_run(repeats, "")
+    where = host if node == host else f"{host}, node {node}"
+    return f"{where}, Python {version} ({build})"

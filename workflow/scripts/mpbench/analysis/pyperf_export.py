@@ -5,8 +5,9 @@ One benchmark per cell, named workload/strategy/start_method/split/nN-pP, one ru
 round whose single value is the strategy's time in seconds. pyperf's metadata are per run;
 the ones pyperf knows are set with its meaning (name, unit, hostname, python_version), the
 rest under an `mpbench_` prefix (pyperf accepts any other key whose value is a non-empty
-str, an int or a float): the Python build, the cores, and per round its number, the
-baseline's time beside it, their ratio and which ran first. Built with collect_metadata=False:
+str, an int or a float): the node (the Slurm node, else the host), the Python build, the
+cores, and per round its number, the baseline's time beside it, their ratio and which ran
+first. Built with collect_metadata=False:
 the metadata describe the machine that measured, not the one that exports.
 
 What does not carry over: pyperf compares benchmarks on their values only, so
@@ -52,14 +53,17 @@ def _round_metadata(row) -> dict:
 
 def to_suite(repeats: pd.DataFrame, label: str = "") -> pyperf.BenchmarkSuite:
     """The suite of a single-run results set (its repeats table); MixedResults if it mixes
-    hosts or Python builds, ValueError if it holds no round."""
+    hosts, nodes or Python builds, ValueError if it holds no round."""
     if repeats.empty:
         raise ValueError(f"results set {label} holds no timed round")
-    host, version, build = _single_run(repeats, label, "export one host and build at a time")
+    host, node, version, build = _single_run(
+        repeats, label, "export one host, node and build at a time"
+    )
     common = {
         "unit": UNIT,
         "hostname": _text(host),
         "python_version": _text(version),
+        f"{PREFIX}node": _text(node),
         f"{PREFIX}python_build": _text(build),
     }
     if "cores" in repeats.columns and repeats["cores"].notna().any():

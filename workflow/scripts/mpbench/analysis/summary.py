@@ -13,8 +13,9 @@ from mpbench.strategy import NO_START_METHOD
 from mpbench.workloads import PHASES
 
 CELL_KEYS = ["workload", "strategy", "start_method", "split", "n", "processes"]
-# A results set may hold several machines or Python builds: never mix them.
-RUN_KEYS = ["hostname", "python_version", "python_build"]
+# A results set may hold several machines, nodes or Python builds: never mix them. `node` is
+# the Slurm node a cell ran on (docs/slurm.md), or its host outside Slurm.
+RUN_KEYS = ["hostname", "node", "python_version", "python_build"]
 CV_FLAG = 0.10  # docs/method.md: a cell whose CV exceeds 10 % is flagged
 
 
@@ -31,12 +32,27 @@ def karp_flatt(s: float, processes: int, cores: int) -> float:
     return (1 / s - 1 / p) / (1 - 1 / p)
 
 
+def node_of(environment: dict) -> str:
+    """The node a record ran on: its Slurm node, or its host outside Slurm (and in records
+    made before the Slurm job was recorded)."""
+    return (environment.get("slurm") or {}).get("node") or environment["hostname"]
+
+
+def with_node(table: pd.DataFrame) -> pd.DataFrame:
+    """A table (repeats.csv, cells.csv) of a results set made before `node` was a column:
+    its node is its host."""
+    if "node" in table.columns or "hostname" not in table.columns:
+        return table
+    return table.assign(node=table["hostname"])
+
+
 def _context(rec: dict) -> dict:
     env = rec["environment"]
     return {
         **{key: rec[key] for key in CELL_KEYS},
         "start_method": rec["start_method"] or NO_START_METHOD,
         "hostname": env["hostname"],
+        "node": node_of(env),
         "python_version": env["python_version"],
         "python_build": env["python_build"],
         "cores": len(env["cpu_affinity"]),
@@ -70,6 +86,12 @@ def repeats_table(records: list[dict]) -> pd.DataFrame:
             )
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _slurm(rec: dict) -> dict:
+    """The Slurm job and partition of a cell (empty outside Slurm)."""
+    job = rec["environment"].get("slurm") or {}
+    return {"slurm_job_id": job.get("job_id") or "", "slurm_partition": job.get("partition") or ""}
 
 
 def _nan(value) -> float:
@@ -187,6 +209,7 @@ def cells_table(records: list[dict]) -> pd.DataFrame:
                 **_speedup(rec),
                 **_background(rec),
                 **_memory(rec),
+                **_slurm(rec),
                 "data_path": rec["data_path"] if rec["payload_bytes"] is not None else "",
                 "answer": rec.get("answer"),
                 "expected": rec.get("expected"),

@@ -13,14 +13,20 @@ from mpbench.analysis.summary import CV_FLAG, cells_table, percent, repeats_tabl
 from mpbench.strategy import NO_START_METHOD
 
 
+def machine(host: str, node: str) -> str:
+    """Where a group of cells ran: the host, and the Slurm node where it is another name."""
+    return host if node == host else f"{host}, node {node}"
+
+
 def markdown_table(cells: pd.DataFrame) -> str:
     """The summary as a Markdown table, one per workload and N, fastest first."""
     out = []
-    for (workload, n, host, python), group in cells.groupby(
-        ["workload", "n", "hostname", "python_version"], sort=True
+    for (workload, n, host, node, python), group in cells.groupby(
+        ["workload", "n", "hostname", "node", "python_version"], sort=True
     ):
         cores = int(group["cores"].iloc[0])
-        out.append(f"### {workload}, N = {n:,} ({host}, Python {python}, {cores} cores)\n")
+        where = machine(host, node)
+        out.append(f"### {workload}, N = {n:,} ({where}, Python {python}, {cores} cores)\n")
         data = workload_has_payload(group)
         out.append(
             "| strategy | start method | split | P | median (s) | min (s) | IQR (s) | CV | "
@@ -149,11 +155,11 @@ def html_table(cells: pd.DataFrame) -> str:
         "the process tree, in bytes; pss_over_payload = (peak PSS − the interpreters' "
         "baseline) / (input + output bytes).</p>",
     ]
-    for (workload, n, host, python), group in cells.groupby(
-        ["workload", "n", "hostname", "python_version"], sort=True
+    for (workload, n, host, node, python), group in cells.groupby(
+        ["workload", "n", "hostname", "node", "python_version"], sort=True
     ):
         parts.append(
-            f"<h3>{workload}, N = {n:,} ({host}, Python {python}, "
+            f"<h3>{workload}, N = {n:,} ({machine(host, node)}, Python {python}, "
             f"{int(group['cores'].iloc[0])} cores)</h3>"
         )
         rows = _display_order(group)[HTML_COLUMNS]

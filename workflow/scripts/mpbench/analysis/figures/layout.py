@@ -338,9 +338,12 @@ def provenance(cells) -> str:
         if "start_method" in cells
         else []
     )
+    # the Slurm node, where it is not the host's own name (summary.node_of)
+    node = values("node")
     return (
         f"{values('workload')} workload · host {values('hostname')} · "
-        f"Python {values('python_version')} · {cores} core{'s' if cores != 1 else ''}"
+        + (f"node {node} · " if node not in ("?", values("hostname")) else "")
+        + f"Python {values('python_version')} · {cores} core{'s' if cores != 1 else ''}"
         + (f" · start method {' / '.join(methods)}" if methods else "")
     )
 
