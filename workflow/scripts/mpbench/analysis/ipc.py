@@ -25,9 +25,9 @@ import pandas as pd
 from scipy import stats as scipy_stats
 
 from mpbench import stats
+from mpbench.analysis.summary import RUN_KEYS, node_of  # runs never mixed, as for strategies
 
 CELL_KEYS = ["mechanism", "pattern", "n", "processes", "start_method"]
-RUN_KEYS = ["hostname", "python_version", "python_build"]  # never mixed (as analysis.summary)
 CEILING = "memcpy"  # the reference whose throughput is the ceiling
 FLOOR = "raw_pipe"  # the reference whose round trip is the floor
 CONFIDENCE = 0.95
@@ -43,7 +43,10 @@ def _context(rec: dict) -> dict:
         "n": int(rec["n"]),
         "processes": int(rec["processes"]),
         "start_method": rec["start_method"] or "none",
-        **{key: env[key] for key in RUN_KEYS},
+        "hostname": env["hostname"],
+        "node": node_of(env),
+        "python_version": env["python_version"],
+        "python_build": env["python_build"],
         "cores": len(env["cpu_affinity"]),
     }
 
@@ -231,8 +234,11 @@ def markdown_tables(cells: pd.DataFrame, costs: pd.DataFrame) -> str:
     if cells.empty:
         return out[0] + "\nNo IPC cell was measured.\n"
     one = cells[cells["processes"] == 1]
-    for (host, python), group in one.groupby(["hostname", "python_version"], sort=True):
-        out.append(f"\n## {host}, Python {python}\n")
+    for (host, node, python), group in one.groupby(
+        ["hostname", "node", "python_version"], sort=True
+    ):
+        where = host if node == host else f"{host}, node {node}"
+        out.append(f"\n## {where}, Python {python}\n")
         ping = group[group["pattern"] == "pingpong"]
         if len(ping):
             n = int(ping["n"].min())
