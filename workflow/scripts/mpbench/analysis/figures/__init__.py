@@ -17,13 +17,14 @@ strategy code.
 
 Modules: style (colours, sizes, labels), layout (panels, legends, marks, the table),
 registry (the decorator and the list), and the figures by idea: ranking (at a glance),
-scaling, startup, memory.
+scaling, startup, memory; and the ipc workload's (ipc), over its own table.
 """
 
 import pandas as pd
 from matplotlib.figure import Figure
 
 from . import layout
+from .ipc import cost_lines, ipc_at_a_glance, latency_vs_size, throughput_vs_size
 from .memory import ONE_COPY, RATIO_FLOOR, ZERO_COPY_BOUND, memory_vs_n, setup_vs_compute
 from .ranking import rank_strategies, speedup_ranking
 from .registry import FIGURES, Entry, figure, find, for_workload, workloads
@@ -55,6 +56,10 @@ __all__ = [
     "fixed_cost",
     "memory_vs_n",
     "setup_vs_compute",
+    "ipc_at_a_glance",
+    "latency_vs_size",
+    "throughput_vs_size",
+    "cost_lines",
 ]
 
 
@@ -64,6 +69,7 @@ def draw(
     path,
     start_method: str | None = None,
     fits: pd.DataFrame | None = None,
+    costs: pd.DataFrame | None = None,
 ) -> Figure:
     """Write figure `name` from the cells of one workload.
 
@@ -71,12 +77,14 @@ def draw(
     method (`start_method`, the full sweep's; the cells of strategies that start no process
     always belong), without reference rows or with them; the start-method figures show all.
     """
-    cells = layout.clean(cells)
     workload = cells["workload"].dropna().unique() if "workload" in cells else []
     entry = find(name, workload[0] if len(workload) == 1 else None)
+    options = {"start_method": start_method, "fits": fits, "costs": costs}
+    if entry.rows == "all":
+        return entry.draw(cells, path, **{option: options[option] for option in entry.options})
+    cells = layout.clean(cells)
     if entry.rows != "every_start_method" and start_method is not None:
         cells = cells[cells["start_method"].isin([start_method, NO_START_METHOD])]
     if entry.rows == "sweep":
         cells = cells[~cells["reference"]]
-    options = {"start_method": start_method, "fits": fits}
     return entry.draw(cells, path, **{option: options[option] for option in entry.options})

@@ -19,10 +19,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[5]  # the repository (the workflow's own folder)
 # Which cells a figure gets (`draw` selects them): the primary start method's (plus those of
 # strategies that start no process) without reference rows; the same with reference rows;
-# or every start method's, reference rows included.
-ROWS = ("sweep", "sweep_and_reference", "every_start_method")
+# or every start method's, reference rows included; or every row as given (the ipc
+# workload's table, which has its own columns: mpbench.analysis.ipc).
+ROWS = ("sweep", "sweep_and_reference", "every_start_method", "all")
 # what `draw` may pass on, to a figure function whose signature names it
-OPTIONS = ("start_method", "fits")
+OPTIONS = ("start_method", "fits", "costs")
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Entry:
 
     @property
     def options(self) -> tuple[str, ...]:
-        """The options of `draw` the function takes (start_method, fits)."""
+        """The options of `draw` the function takes (start_method, fits, costs)."""
         parameters = inspect.signature(self.draw).parameters
         return tuple(option for option in OPTIONS if option in parameters)
 
