@@ -23,4 +23,4 @@ rule all:
     default_target: True
     input:
         summary_targets(),
-        ipc_records(),
+        ipc_targets(),

@@ -30,3 +30,58 @@ rule measure_ipc:
         " --pattern {wildcards.pattern} --n {wildcards.n}"
         " --processes {wildcards.processes} {params.options}"
         " --output {output:q} > {log:q} 2>&1"
+
+
+rule summarize_ipc:
+    input:
+        records=ipc_records,
+    output:
+        batches="results/summary/ipc_batches.csv",
+        cells=report(
+            "results/summary/ipc_cells.csv",
+            caption="../report/ipc_cells.rst",
+            category="ipc workload",
+            subcategory="Tables",
+            labels={"table": "ipc_cells.csv"},
+        ),
+        costs=report(
+            "results/summary/ipc_costs.csv",
+            caption="../report/ipc_costs.rst",
+            category="ipc workload",
+            subcategory="Tables",
+            labels={"table": "ipc_costs.csv"},
+        ),
+        markdown="results/summary/ipc.md",
+    log:
+        "results/logs/summarize-ipc.log",
+    localrule: True
+    conda:
+        ENVIRONMENT
+    script:
+        "../scripts/summarize_ipc.py"
+
+
+# The ipc workload's figures (FIGURES_IPC, registered in mpbench.analysis.figures.ipc), each
+# in its report section with its caption.
+rule plot_ipc:
+    input:
+        cells="results/summary/ipc_cells.csv",
+        costs="results/summary/ipc_costs.csv",
+    output:
+        **{
+            entry.name: report(
+                figure_path("ipc", entry.name),
+                caption=f"../../{entry.caption}",
+                category="ipc workload",
+                subcategory=entry.section,
+                labels={"figure": entry.name.replace("_", " ")},
+            )
+            for entry in FIGURES_IPC
+        },
+    log:
+        "results/logs/plot-ipc.log",
+    localrule: True
+    conda:
+        ENVIRONMENT
+    script:
+        "../scripts/plot_ipc.py"

@@ -26,3 +26,16 @@ def mechanism_file(wildcards):
 
 def ipc_options(wildcards):
     return EXPERIMENT.ipc.options(config["timeout_s"]) if EXPERIMENT.ipc else ""
+
+
+FIGURES_IPC = figures_of("ipc")
+
+
+def ipc_targets():
+    """The ipc workload's tables and figures (nothing without the config key `ipc`)."""
+    if not EXPERIMENT.ipc:
+        return []
+    tables = ["ipc_batches.csv", "ipc_cells.csv", "ipc_costs.csv", "ipc.md"]
+    return [f"results/summary/{name}" for name in tables] + [
+        figure_path("ipc", entry.name) for entry in FIGURES_IPC
+    ]

@@ -24,6 +24,7 @@ CLOCK_MONOTONIC on Linux and so the same clock in both processes); a repeat's pe
 largest sample taken inside it. A repeat with no sample inside has a null peak, never a guess.
 """
 
+import math
 import os
 import resource
 import select
@@ -116,11 +117,13 @@ class TreeSampler:
         deadline: float,
         requests: int | None = None,
         replies: int | None = None,
+        periodic: bool = True,
     ) -> int | None:
         """Sample `child`'s tree until it exits (its exit code) or `deadline` (None); between
-        samples, answer each byte read from `requests` with a sample and a byte on `replies`."""
+        samples, answer each byte read from `requests` with a sample and a byte on `replies`.
+        `periodic=False`: sample only when asked (a cell that measures no memory)."""
         watched = [requests] if requests is not None else []
-        next_at = time.monotonic()
+        next_at = time.monotonic() if periodic else math.inf
         while True:
             if time.monotonic() >= next_at:
                 next_at = time.monotonic() + self.sample(child.pid)

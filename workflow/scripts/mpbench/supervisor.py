@@ -36,11 +36,15 @@ def supervise(
     cell_name: str,
     output: Path | None,
     finish: Callable[[dict, memory.TreeSampler, Path | None], None] | None = None,
+    sample_memory: bool = True,
 ) -> int:
     """Run `script argv` as the measured process; return the exit status for the cell.
 
     `finish(record, sampler, output)` completes and writes the record of a cell that
-    succeeded (default: a strategy cell's, with the memory the sampler took)."""
+    succeeded (default: a strategy cell's, with the memory the sampler took).
+    `sample_memory=False`: no periodic memory samples (an ipc cell: on 2 cores, reading the
+    tree's memory every few milliseconds preempted its ping-pong and made a 7 us round trip
+    take 42 us)."""
     # SIGTERM (from a workflow engine or a batch system) ends the supervisor like Ctrl-C:
     # through its clean-up, which kills the measured tree and removes the cell's files
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -63,7 +67,7 @@ def supervise(
         def watch(child, deadline):
             os.close(asks)
             os.close(answers)
-            return sampler.watch(child, deadline, requests, replies)
+            return sampler.watch(child, deadline, requests, replies, periodic=sample_memory)
 
         try:
             code = processes.run_in_own_group(

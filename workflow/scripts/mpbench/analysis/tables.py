@@ -235,10 +235,11 @@ def _num(value: float, digits: int = 3) -> str:
     return "–" if pd.isna(value) else f"{value:.{digits}f}"
 
 
-def read_or_say_how_to_remeasure(path) -> dict:
-    """A record, or RecordError naming its file and the command that measures it again."""
+def read_or_say_how_to_remeasure(path, read=record.read) -> dict:
+    """A record (read by `read`: a cell's, or an ipc cell's), or RecordError naming its file
+    and the command that measures it again."""
     try:
-        return record.read(path)
+        return read(path)
     except record.RecordError as error:
         raise record.RecordError(
             f"{error}; measure this cell again with: snakemake --cores 2 --force {path}"

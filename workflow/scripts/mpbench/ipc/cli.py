@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             cell.name,
             args.output,
             lambda done, _sampler, output: emit(done, output, record.validate),
+            sample_memory=False,  # an ipc record has no memory; sampling would slow it
         )
     if os.environ.get(RUN_ID) and os.environ.get(SCRATCH):
         processes.end_with_parent(os.environ[RUN_ID], os.environ[SCRATCH])
