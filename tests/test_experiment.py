@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from conftest import ROOT
 from mpbench.experiment import registry
-from mpbench.experiment.config import SCHEMA, ConfigError, load
+from mpbench.experiment.config import SCHEMA, ConfigError, StartMethod, load
 from mpbench.split import SINGLE, SPLITS
 
 SMALL = {
@@ -113,6 +113,65 @@ def test_start_methods_apply_to_process_strategies_only_and_where_supported():
         for m, n in (("spawn", 99), ("fork", 99), ("fork", 200), ("forkserver", 200))
         for split in ("static", "dynamic")
     }
+
+
+def test_engines_run_once_under_their_own_start_method_whatever_start_methods_say():
+    experiment = load(
+        {
+            "strategies": [
+                "single",
+                "pool_map",
+                "joblib_parallel",
+                "loky_warm",
+                "dask_distributed",
+            ],
+            "processes": [1, 2],
+            "workloads": [{"name": "primes", "n": [99]}],
+            "start_methods": ["spawn", {"method": "fork", "processes": [2]}],
+        }
+    )
+    assert experiment.start_methods_of("joblib_parallel") == {"loky": StartMethod("loky")}
+    assert list(experiment.start_methods_of("dask_distributed")) == ["dask"]
+    engines = {c for c in cell_ids(experiment) if "/pool_map/" not in c and "/single/" not in c}
+    assert engines == {
+        f"primes/{strategy}/{method}/{split}/n99-p{p}"
+        for strategy, method in (
+            ("joblib_parallel", "loky"),
+            ("loky_warm", "loky"),
+            ("dask_distributed", "dask"),
+        )
+        for p, split in ((1, "static"), (2, "static"), (2, "dynamic"))
+    }
+    # an engine's method cannot be asked of the config: it is not multiprocessing's
+    with pytest.raises(ConfigError, match=r"^config key 'start_methods\[0\]': 'loky' is not one"):
+        load({**TINY, "start_methods": ["loky"]})
+
+
+def test_an_existing_dask_cluster_goes_to_the_strategies_that_can_use_one_only():
+    experiment = load(
+        {
+            **TINY,
+            "strategies": [*TINY["strategies"], "dask_distributed"],
+            "dask_scheduler": "tcp://127.0.0.1:8786",
+        }
+    )
+    cell = dict(
+        workload="primes",
+        strategy="dask_distributed",
+        start_method="dask",
+        split="static",
+        n=3001,
+        processes=2,
+    )
+    assert experiment.cell_options(cell) == ("--start-method dask --scheduler tcp://127.0.0.1:8786")
+    assert "--scheduler" not in experiment.cell_options(
+        {**cell, "strategy": "pool_map", "start_method": "fork"}
+    )
+    assert "--scheduler" not in load(TINY).cell_options(cell)  # no key: a LocalCluster per run
+    with pytest.raises(
+        ConfigError, match=r"^config key 'dask_scheduler': 'tcp://a b; rm' does not"
+    ):
+        load({**TINY, "dask_scheduler": "tcp://a b; rm"})
 
 
 def test_the_schema_defaults_fit_each_other():
@@ -263,7 +322,8 @@ BAD_CONFIGS = [
     (
         {"workloads": [{"name": "array", "n": [10], "strategies": ["single", "numpy_sieve"]}]},
         "config key 'workloads[0].strategies': 'numpy_sieve' cannot run workload 'array'; allowed: "
-        "manager, mmap_anonymous, mmap_file, pipe, ",
+        "dask_distributed, joblib_parallel, loky_cold, loky_warm, manager, mmap_anonymous, "
+        "mmap_file, pipe, ",
     ),
     (
         {"workloads": [{"name": "array", "n": [10], "strategies": ["pipe"]}]},
@@ -541,7 +601,11 @@ def check_cells(experiment) -> None:
         workload = experiment.workloads[cell["workload"]]
         strategy = cell["strategy"]
         assert strategy in workload.strategies and strategy in registry.names()
-        assert cell["start_method"] in ("none", *experiment.start_methods)
+        own = registry.describe(strategy).own_start_method  # an engine's (loky, dask)
+        if own is not None:
+            assert cell["start_method"] == own
+        else:
+            assert cell["start_method"] in ("none", *experiment.start_methods)
         assert (cell["start_method"] == "none") == (not registry.starts_processes(strategy))
         assert cell["split"] in registry.splits(strategy) and cell["split"] in (SINGLE, *SPLITS)
         assert type(cell["n"]) is int and cell["n"] in workload.sizes and cell["n"] >= 2
