@@ -1,8 +1,6 @@
 """Every strategy of the primes workload gives the exact count for any N >= 2 and P >= 1.
 (The array workload's strategies: tests/test_array.py.)"""
 
-import multiprocessing
-
 import pytest
 
 from mpbench import processes, timing
@@ -164,11 +162,12 @@ def test_process_strategies_mark_phases_that_add_up(name, method):
         2,
         "dynamic",
         split_work(5000, 2, "dynamic"),
-        multiprocessing.get_context(method),
+        registry.describe(name).context(method),
     )
     started = time.perf_counter()
     module.primes(job)
     finished = time.perf_counter()
+    stop_kept()
     phases = timing.phases_of(job, started, finished)
     assert phases is not None, f"{name} does not mark start-up and compute"
     assert all(value >= 0 for value in phases.values())

@@ -20,6 +20,7 @@ succeeding on a restarted worker. array: slices scattered to the workers (pickle
 TCP) and the output gathered back: copies.
 """
 
+import os
 import shutil
 import sys
 
@@ -32,7 +33,8 @@ SPLITS = ("static", "dynamic")
 OWN_START_METHOD = "dask"
 EXISTING_CLUSTER = True  # takes --scheduler ADDRESS: an existing cluster instead of its own
 DATA_PATH = "copies"
-WAIT_FOR_WORKERS_S = 60  # an existing cluster with fewer than P workers fails the cell then
+# an existing cluster with fewer than P workers fails the cell after this many seconds
+WAIT_FOR_WORKERS_S = float(os.environ.get("MPBENCH_DASK_WAIT_S", 60))
 
 
 def import_worker_modules(workload: str) -> None:
@@ -73,7 +75,15 @@ def run(job: Job, function, make_arguments) -> list:
                 client = Client(job.scheduler, timeout=WAIT_FOR_WORKERS_S)
             job.note(cluster="local" if cluster is not None else job.scheduler)
             try:
-                client.wait_for_workers(job.processes, timeout=WAIT_FOR_WORKERS_S)
+                try:
+                    client.wait_for_workers(job.processes, timeout=WAIT_FOR_WORKERS_S)
+                except TimeoutError:
+                    there = len(client.scheduler_info(n_workers=-1)["workers"])
+                    raise RuntimeError(
+                        f"the cluster at {job.scheduler} has fewer than {job.processes} workers "
+                        f"({there} after {WAIT_FOR_WORKERS_S:g} s); start at least that many "
+                        "(dask worker ADDRESS --nworkers P --nthreads 1)"
+                    ) from None
                 workers = sorted(client.scheduler_info(n_workers=-1)["workers"])[: job.processes]
                 client.run(import_worker_modules, job.workload, workers=workers)
                 job.lap("startup")

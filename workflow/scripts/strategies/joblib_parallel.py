@@ -10,6 +10,8 @@ writes the slice into a file in the run's own folder in /dev/shm and the worker 
 read-only, so the input is copied once, not pickled through a pipe; the output comes back
 pickled. Whether the slices were memory-mapped is measured in the workers and recorded per
 cell (engine.memmapped); the data path is "copies" either way.
+At P = 1 joblib starts no worker: n_jobs=1 runs the tasks in the calling process (its
+SequentialBackend), as a user of joblib gets it; the record's engine.backend says which.
 """
 
 import shutil
@@ -58,12 +60,19 @@ def run(job: Job, function, pieces) -> list:
     executor = None
     try:
         with parallel:
-            executor = parallel._backend._workers  # joblib 1.6: the loky executor it uses
-            parallel(delayed(int)() for _ in range(1))  # starts all P workers
-            job.started(ready, job.processes)
+            # joblib 1.6: the loky executor it uses; with n_jobs=1, joblib runs the tasks in
+            # this process instead (its SequentialBackend): no worker, nothing to start
+            executor = getattr(parallel._backend, "_workers", None)
+            job.note(backend=type(parallel._backend).__name__)
+            if executor is not None:
+                parallel(delayed(int)() for _ in range(1))  # starts all P workers
+                job.started(ready, job.processes)
+            else:
+                job.lap("startup")
             results = parallel(delayed(function)(piece) for piece in pieces)
             job.lap("compute")
-            executor.shutdown(wait=True)  # before joblib removes its folder on leaving
+            if executor is not None:
+                executor.shutdown(wait=True)  # before joblib removes its folder on leaving
     finally:
         if executor is not None:
             executor.shutdown(wait=True, kill_workers=True)  # after an error: at once
