@@ -663,3 +663,22 @@ def test_every_default_fits_the_other_keys(config, data):
         except ConfigError as error:
             named = re.match(r"config key '([a-z_]+)", str(error))
             assert named and named.group(1) != left_out and named.group(1) in rest, str(error)
+
+
+def test_an_engines_own_start_method_is_declared_once_and_checked():
+    from mpbench.strategy import Strategy
+
+    base = {"SPLITS": ("static",), "__file__": "engine.py", "primes": lambda job: 0}
+    engine = Strategy.of({**base, "OWN_START_METHOD": "loky"})
+    assert engine.start_methods == ("loky",) and engine.own_start_method == "loky"
+    assert engine.context("loky").get_start_method() == "spawn"  # the harness's own processes
+    assert (
+        engine.context(None).get_start_method()
+        == Strategy.of(base).context(None).get_start_method()
+    )
+    with pytest.raises(ValueError, match="must name the engine's own way .* not 'fork'"):
+        Strategy.of({**base, "OWN_START_METHOD": "fork"})
+    with pytest.raises(ValueError, match="goes with neither START_METHODS"):
+        Strategy.of({**base, "OWN_START_METHOD": "loky", "START_METHODS": ("fork",)})
+    with pytest.raises(ValueError, match="goes with neither START_METHODS nor STARTS_PROCESSES"):
+        Strategy.of({**base, "OWN_START_METHOD": "loky", "STARTS_PROCESSES": False})

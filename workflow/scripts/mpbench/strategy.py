@@ -85,7 +85,8 @@ class Strategy:
                     f"strategy {name!r}: OWN_START_METHOD goes with neither START_METHODS nor "
                     "STARTS_PROCESSES = False"
                 )
-            if not isinstance(own, str) or own in (*available, NO_START_METHOD) or not own:
+            taken = ("fork", "spawn", "forkserver", NO_START_METHOD)  # multiprocessing's, "none"
+            if not isinstance(own, str) or not own or own in taken:
                 raise ValueError(
                     f"strategy {name!r}: OWN_START_METHOD must name the engine's own way of "
                     f"starting workers, not {own!r} (multiprocessing's are START_METHODS)"
