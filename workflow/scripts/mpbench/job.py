@@ -113,6 +113,25 @@ class Job:
         """Run the deferred clean-ups (the harness calls this)."""
         self._cleanups.close()
 
+    def loky_executor(self):
+        """loky's reusable executor of `processes` workers (loky starts them its own way, fork
+        then exec), once every one of them runs: the end of start-up. The caller shuts it
+        down (loky_cold) or keeps it across runs (loky_warm, with `kept`)."""
+        from loky import get_reusable_executor
+        from loky.backend import get_context
+
+        ready = get_context("loky").Semaphore(0)  # inherited by loky's workers as they start
+        executor = get_reusable_executor(
+            max_workers=self.processes,
+            timeout=None,  # no idle timeout: the workers end when the executor is shut down
+            reuse=False,
+            initializer=ready_after,
+            initargs=(ready, None, (), self.workload),
+        )
+        executor.submit(int).result()  # the first task starts all of its workers
+        self.started(ready, self.processes)
+        return executor
+
     def note(self, **facts) -> None:
         """Record what the strategy's engine did in this cell (e.g. its cluster, whether
         the data was memory-mapped): the record's "engine" field, as the last run saw it."""

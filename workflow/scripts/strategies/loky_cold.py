@@ -20,38 +20,12 @@ OWN_START_METHOD = "loky"
 DATA_PATH = "copies"
 
 
-def start_executor(job: Job):
-    """loky's reusable executor of P workers, once every one of them runs."""
-    from loky import get_reusable_executor
-    from loky.backend import get_context
-
-    from mpbench.job import ready_after
-
-    ready = get_context("loky").Semaphore(0)  # inherited by loky's workers as they start
-    executor = get_reusable_executor(
-        max_workers=job.processes,
-        timeout=None,  # no idle timeout: workers end when the executor is shut down
-        reuse=False,
-        initializer=ready_after,
-        initargs=(ready, None, (), job.workload),
-    )
-    executor.submit(int).result()  # the first task starts all P workers
-    job.started(ready, job.processes, lambda: None)
-    return executor
-
-
-def run(job: Job, executor, function, pieces) -> list:
-    """Map `function` over `pieces` on a running executor; marks the end of compute."""
-    results = list(executor.map(function, pieces))
-    job.lap("compute")
-    return results
-
-
 def primes(job: Job) -> int:
-    executor = start_executor(job)
+    executor = job.loky_executor()
     job.note(pool="cold")
     try:
-        counts = run(job, executor, count_primes_in, job.pieces)
+        counts = list(executor.map(count_primes_in, job.pieces))
+        job.lap("compute")
     finally:
         executor.shutdown(wait=True)
     return sum(counts)
@@ -64,13 +38,16 @@ def array(job: Job):
 
     data = job.read_input()
     job.lap("setup")
-    executor = start_executor(job)
+    executor = job.loky_executor()
     job.note(pool="cold")
     try:
-        parts = run(job, executor, compute, [data[p.start : p.stop] for p in job.pieces])
+        output = np.concatenate(
+            list(executor.map(compute, [data[p.start : p.stop] for p in job.pieces]))
+        )
+        job.lap("compute")
     finally:
         executor.shutdown(wait=True)
-    return np.concatenate(parts)
+    return output
 
 
 if __name__ == "__main__":

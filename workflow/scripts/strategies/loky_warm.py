@@ -1,17 +1,16 @@
 """loky_warm: loky's reusable executor, already running when the run starts (a warm pool).
 
 The same as loky_cold, but the pool outlives the run: the first run of the cell (its
-untimed priming run) starts it and every later run reuses its workers, so start-up is
-only getting the running executor, and teardown shuts nothing down. The harness stops the
-pool when the cell ends (Job.kept). Next to loky_cold it shows what keeping a pool alive
-across calls is worth, as a long-lived program (or joblib, whose loky workers outlive a
-call) gets it. array: slices pickled to the workers and back.
+untimed priming run) starts it and every later run reuses its workers, so start-up is only
+taking the running executor, and teardown shuts nothing down. The harness stops the pool
+when the cell ends (Job.kept). Next to loky_cold it shows what keeping a pool alive across
+calls is worth, as a long-lived program gets it. array: slices pickled to the workers and
+back.
 """
 
 import sys
 
 import _bootstrap  # noqa: F401
-from loky_cold import run, start_executor
 
 from mpbench.job import Job
 from mpbench.primes import count_primes_in
@@ -23,10 +22,8 @@ DATA_PATH = "copies"
 
 def warm_executor(job: Job):
     """The executor kept across the cell's runs, started by its first run; start-up ends
-    here (at once, but for that first run)."""
-    executor = job.kept(
-        "loky executor", lambda: start_executor(job), lambda e: e.shutdown(wait=True)
-    )
+    here (at once, but in that first run)."""
+    executor = job.kept("loky executor", job.loky_executor, lambda e: e.shutdown(wait=True))
     if "startup" not in job.marks:  # a later run: the workers were already running
         job.lap("startup")
     job.note(pool="warm")
@@ -34,7 +31,9 @@ def warm_executor(job: Job):
 
 
 def primes(job: Job) -> int:
-    return sum(run(job, warm_executor(job), count_primes_in, job.pieces))
+    counts = list(warm_executor(job).map(count_primes_in, job.pieces))
+    job.lap("compute")
+    return sum(counts)
 
 
 def array(job: Job):
@@ -45,7 +44,11 @@ def array(job: Job):
     data = job.read_input()
     job.lap("setup")
     executor = warm_executor(job)
-    return np.concatenate(run(job, executor, compute, [data[p.start : p.stop] for p in job.pieces]))
+    output = np.concatenate(
+        list(executor.map(compute, [data[p.start : p.stop] for p in job.pieces]))
+    )
+    job.lap("compute")
+    return output
 
 
 if __name__ == "__main__":
