@@ -187,6 +187,18 @@ def test_shipped_configs_load(name):
     assert cells and len(set(cells)) == len(cells)
 
 
+@pytest.mark.parametrize("name", ["config", "quick", "full"])
+def test_shipped_configs_measure_the_engines_on_both_workloads(name):
+    engines = {"joblib_parallel": "loky", "loky_cold": "loky", "loky_warm": "loky"}
+    engines["dask_distributed"] = "dask"
+    cells = [c for c in load(shipped(name)).cells() if c["strategy"] in engines]
+    assert {(c["strategy"], c["workload"]) for c in cells} == {
+        (s, w) for s in engines for w in ("primes", "array")
+    }
+    assert all(c["start_method"] == engines[c["strategy"]] for c in cells)
+    assert {c["processes"] for c in cells} == set(load(shipped(name)).processes)
+
+
 def test_defaults_are_filled_as_snakemake_fills_them_and_the_config_is_not_changed():
     from snakemake.utils import validate
 
