@@ -31,7 +31,14 @@ def in_sweep(start_methods: pd.Series, start_method: str) -> pd.Series:
 
 WIDTH_IN, PANEL_HEIGHT_IN, DPI = 11.0, 4.2, 110
 
-METHOD_COLOURS = {"fork": "#4c72b0", "spawn": "#dd8452", "forkserver": "#55a868"}
+METHOD_COLOURS = {
+    "fork": "#4c72b0",
+    "spawn": "#dd8452",
+    "forkserver": "#55a868",
+    # the engines' own (OWN_START_METHOD in their scripts)
+    "loky": "#c44e52",
+    "dask": "#937860",
+}
 # in the order a run goes through them
 PHASE_COLOURS = {
     "setup": "#8172b3",
