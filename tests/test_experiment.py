@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from conftest import ROOT
 from mpbench.experiment import registry
-from mpbench.experiment.config import SCHEMA, ConfigError, load
+from mpbench.experiment.config import SCHEMA, ConfigError, StartMethod, load
 from mpbench.split import SINGLE, SPLITS
 
 SMALL = {
@@ -115,6 +115,65 @@ def test_start_methods_apply_to_process_strategies_only_and_where_supported():
     }
 
 
+def test_engines_run_once_under_their_own_start_method_whatever_start_methods_say():
+    experiment = load(
+        {
+            "strategies": [
+                "single",
+                "pool_map",
+                "joblib_parallel",
+                "loky_warm",
+                "dask_distributed",
+            ],
+            "processes": [1, 2],
+            "workloads": [{"name": "primes", "n": [99]}],
+            "start_methods": ["spawn", {"method": "fork", "processes": [2]}],
+        }
+    )
+    assert experiment.start_methods_of("joblib_parallel") == {"loky": StartMethod("loky")}
+    assert list(experiment.start_methods_of("dask_distributed")) == ["dask"]
+    engines = {c for c in cell_ids(experiment) if "/pool_map/" not in c and "/single/" not in c}
+    assert engines == {
+        f"primes/{strategy}/{method}/{split}/n99-p{p}"
+        for strategy, method in (
+            ("joblib_parallel", "loky"),
+            ("loky_warm", "loky"),
+            ("dask_distributed", "dask"),
+        )
+        for p, split in ((1, "static"), (2, "static"), (2, "dynamic"))
+    }
+    # an engine's method cannot be asked of the config: it is not multiprocessing's
+    with pytest.raises(ConfigError, match=r"^config key 'start_methods\[0\]': 'loky' is not one"):
+        load({**TINY, "start_methods": ["loky"]})
+
+
+def test_an_existing_dask_cluster_goes_to_the_strategies_that_can_use_one_only():
+    experiment = load(
+        {
+            **TINY,
+            "strategies": [*TINY["strategies"], "dask_distributed"],
+            "dask_scheduler": "tcp://127.0.0.1:8786",
+        }
+    )
+    cell = dict(
+        workload="primes",
+        strategy="dask_distributed",
+        start_method="dask",
+        split="static",
+        n=3001,
+        processes=2,
+    )
+    assert experiment.cell_options(cell) == ("--start-method dask --scheduler tcp://127.0.0.1:8786")
+    assert "--scheduler" not in experiment.cell_options(
+        {**cell, "strategy": "pool_map", "start_method": "fork"}
+    )
+    assert "--scheduler" not in load(TINY).cell_options(cell)  # no key: a LocalCluster per run
+    with pytest.raises(
+        ConfigError, match=r"^config key 'dask_scheduler': 'tcp://a b; rm' does not"
+    ):
+        load({**TINY, "dask_scheduler": "tcp://a b; rm"})
+
+
 def test_the_schema_defaults_fit_each_other():
     experiment = load({})
     assert experiment.notes == ()  # nothing dropped
@@ -126,6 +185,18 @@ def test_the_schema_defaults_fit_each_other():
 def test_shipped_configs_load(name):
     cells = cell_ids(load(shipped(name)))
     assert cells and len(set(cells)) == len(cells)
+
+
+@pytest.mark.parametrize("name", ["config", "quick", "full"])
+def test_shipped_configs_measure_the_engines_on_both_workloads(name):
+    engines = {"joblib_parallel": "loky", "loky_cold": "loky", "loky_warm": "loky"}
+    engines["dask_distributed"] = "dask"
+    cells = [c for c in load(shipped(name)).cells() if c["strategy"] in engines]
+    assert {(c["strategy"], c["workload"]) for c in cells} == {
+        (s, w) for s in engines for w in ("primes", "array")
+    }
+    assert all(c["start_method"] == engines[c["strategy"]] for c in cells)
+    assert {c["processes"] for c in cells} == set(load(shipped(name)).processes)
 
 
 def test_defaults_are_filled_as_snakemake_fills_them_and_the_config_is_not_changed():
@@ -263,7 +334,8 @@ BAD_CONFIGS = [
     (
         {"workloads": [{"name": "array", "n": [10], "strategies": ["single", "numpy_sieve"]}]},
         "config key 'workloads[0].strategies': 'numpy_sieve' cannot run workload 'array'; allowed: "
-        "manager, mmap_anonymous, mmap_file, pipe, ",
+        "dask_distributed, joblib_parallel, loky_cold, loky_warm, manager, mmap_anonymous, "
+        "mmap_file, pipe, ",
     ),
     (
         {"workloads": [{"name": "array", "n": [10], "strategies": ["pipe"]}]},
@@ -541,7 +613,11 @@ def check_cells(experiment) -> None:
         workload = experiment.workloads[cell["workload"]]
         strategy = cell["strategy"]
         assert strategy in workload.strategies and strategy in registry.names()
-        assert cell["start_method"] in ("none", *experiment.start_methods)
+        own = registry.describe(strategy).own_start_method  # an engine's (loky, dask)
+        if own is not None:
+            assert cell["start_method"] == own
+        else:
+            assert cell["start_method"] in ("none", *experiment.start_methods)
         assert (cell["start_method"] == "none") == (not registry.starts_processes(strategy))
         assert cell["split"] in registry.splits(strategy) and cell["split"] in (SINGLE, *SPLITS)
         assert type(cell["n"]) is int and cell["n"] in workload.sizes and cell["n"] >= 2
@@ -599,3 +675,22 @@ def test_every_default_fits_the_other_keys(config, data):
         except ConfigError as error:
             named = re.match(r"config key '([a-z_]+)", str(error))
             assert named and named.group(1) != left_out and named.group(1) in rest, str(error)
+
+
+def test_an_engines_own_start_method_is_declared_once_and_checked():
+    from mpbench.strategy import Strategy
+
+    base = {"SPLITS": ("static",), "__file__": "engine.py", "primes": lambda job: 0}
+    engine = Strategy.of({**base, "OWN_START_METHOD": "loky"})
+    assert engine.start_methods == ("loky",) and engine.own_start_method == "loky"
+    assert engine.context("loky").get_start_method() == "spawn"  # the harness's own processes
+    assert (
+        engine.context(None).get_start_method()
+        == Strategy.of(base).context(None).get_start_method()
+    )
+    with pytest.raises(ValueError, match="must name the engine's own way .* not 'fork'"):
+        Strategy.of({**base, "OWN_START_METHOD": "fork"})
+    with pytest.raises(ValueError, match="goes with neither START_METHODS"):
+        Strategy.of({**base, "OWN_START_METHOD": "loky", "START_METHODS": ("fork",)})
+    with pytest.raises(ValueError, match="goes with neither START_METHODS nor STARTS_PROCESSES"):
+        Strategy.of({**base, "OWN_START_METHOD": "loky", "STARTS_PROCESSES": False})

@@ -572,3 +572,11 @@ def test_an_older_table_without_intervals_still_plots(primes_cells, tmp_path):
         for ax in fig.axes:
             assert not collections_by_gid(ax)
     assert "unresolved: CI wider than ±5 %" not in legend_texts(fig)
+
+
+def test_a_sweep_keeps_the_engines_and_the_one_process_cells_but_no_other_start_method():
+    from mpbench.analysis.figures.style import in_sweep
+
+    methods = pd.Series(["fork", "spawn", "forkserver", "none", "loky", "dask"])
+    assert methods[in_sweep(methods, "fork")].tolist() == ["fork", "none", "loky", "dask"]
+    assert methods[in_sweep(methods, "spawn")].tolist() == ["spawn", "none", "loky", "dask"]

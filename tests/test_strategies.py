@@ -1,13 +1,11 @@
 """Every strategy of the primes workload gives the exact count for any N >= 2 and P >= 1.
 (The array workload's strategies: tests/test_array.py.)"""
 
-import multiprocessing
-
 import pytest
 
 from mpbench import processes, timing
 from mpbench.experiment import registry
-from mpbench.job import Job
+from mpbench.job import Job, stop_kept
 from mpbench.primes import count_primes_sieve
 from mpbench.split import split_work
 
@@ -32,9 +30,12 @@ def run_strategy(name: str, n: int, processes_: int, split: str, method: str | N
         processes_,
         split,
         split_work(n, processes_, split),
-        multiprocessing.get_context(method),
+        registry.describe(name).context(method),
     )
-    return module.primes(job), job
+    try:
+        return module.primes(job), job
+    finally:
+        stop_kept()  # what the harness does as the cell ends (a warm pool, see loky_warm)
 
 
 def cases():
@@ -89,13 +90,18 @@ def test_strategy_counts_exactly_under_every_start_method(name, method, split):
     # globals the parent set; P = 3 does not divide 7920 - 1 numbers evenly
     count, job = run_strategy(name, 7920, 3, split, method)
     assert count == 1000  # pi(7920): 7919 is the 1000th prime
-    assert job.context.get_start_method() == method
+    own = registry.describe(name).own_start_method  # loky, dask: the harness's are spawned
+    assert job.context.get_start_method() == ("spawn" if method == own else method)
     assert processes.live_descendants() == []
 
 
 def test_every_process_strategy_runs_under_all_three_start_methods_but_mmap_anonymous():
     three = {"fork", "spawn", "forkserver"}
-    every = [s for s in registry.names() if registry.starts_processes(s)]
+    every = [
+        s
+        for s in registry.names()
+        if registry.starts_processes(s) and registry.describe(s).own_start_method is None
+    ]
     assert {s for s in every if set(registry.start_methods(s)) == three} == set(every) - {
         "mmap_anonymous"
     }
@@ -105,6 +111,28 @@ def test_every_process_strategy_runs_under_all_three_start_methods_but_mmap_anon
         registry.describe("mmap_anonymous").resolve_start_method("spawn")
     with pytest.raises(ValueError, match="starts no process"):
         registry.describe("single").resolve_start_method("spawn")
+
+
+def test_engines_start_their_workers_their_own_way_and_refuse_multiprocessings():
+    own = {s: registry.describe(s).own_start_method for s in registry.names()}
+    assert {s: m for s, m in own.items() if m is not None} == {
+        "joblib_parallel": "loky",
+        "loky_cold": "loky",
+        "loky_warm": "loky",
+        "dask_distributed": "dask",
+    }
+    assert registry.own_start_methods() == ("dask", "loky")
+    for name in ("joblib_parallel", "dask_distributed"):
+        method = own[name]
+        assert registry.start_methods(name) == (method,)
+        assert registry.describe(name).resolve_start_method(None) == method
+        with pytest.raises(
+            ValueError, match=f"cannot run under start method 'fork'; allowed: {method}"
+        ):
+            registry.describe(name).resolve_start_method("fork")
+    # and a multiprocessing strategy refuses an engine's
+    with pytest.raises(ValueError, match="cannot run under start method 'loky'; allowed: fork"):
+        registry.describe("pool_map").resolve_start_method("loky")
 
 
 def test_numpy_sieve_reference_row_agrees_with_the_reference_values():
@@ -134,11 +162,12 @@ def test_process_strategies_mark_phases_that_add_up(name, method):
         2,
         "dynamic",
         split_work(5000, 2, "dynamic"),
-        multiprocessing.get_context(method),
+        registry.describe(name).context(method),
     )
     started = time.perf_counter()
     module.primes(job)
     finished = time.perf_counter()
+    stop_kept()
     phases = timing.phases_of(job, started, finished)
     assert phases is not None, f"{name} does not mark start-up and compute"
     assert all(value >= 0 for value in phases.values())

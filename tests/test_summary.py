@@ -112,6 +112,15 @@ def test_cells_table_computes_from_the_repeats():
     assert over["efficiency"] == pytest.approx(4.0 / 2.2 / 2)
 
 
+def test_an_engines_facts_reach_the_table_and_others_have_none():
+    engine = make_record("dask_distributed", "static", 100000, 2, [2.0, 2.1, 2.0])
+    engine["start_method"] = "dask"
+    engine["engine"] = {"cluster": "tcp://127.0.0.1:8786", "workers": 2}
+    cells = summary.cells_table(copy.deepcopy(RECORDS) + [engine]).set_index("strategy")
+    assert cells.loc["dask_distributed", "engine"] == "cluster=tcp://127.0.0.1:8786; workers=2"
+    assert cells.loc["single", "engine"] == ""
+
+
 def test_speedup_never_mixes_hosts():
     # each cell's speedup comes from its own rounds: beta's slower single never enters alpha's
     other_host = [

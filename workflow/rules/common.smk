@@ -62,7 +62,7 @@ wildcard_constraints:
     workload="|".join(WORKLOADS),
     strategy="|".join(EXPERIMENT.strategies),
     split="|".join((SINGLE, *SPLITS)),
-    start_method="|".join((NO_START_METHOD, *START_METHODS)),
+    start_method="|".join((NO_START_METHOD, *START_METHODS, *registry.own_start_methods())),
     n=r"[1-9]\d*",
     processes=r"[1-9]\d*",
 

@@ -5,18 +5,19 @@ The supervisor (mpbench.supervisor) runs this in the measured process and adds t
 it sampled from outside; mpbench.cli decides which of the two this process is.
 """
 
-import multiprocessing
 import random
 import secrets
 import sys
 import time
 from dataclasses import dataclass
 
+from mpbench import job as job_module
 from mpbench import metadata, processes, record, status
 from mpbench.job import Job
 from mpbench.split import SINGLE, split_work
 from mpbench.strategy import Strategy, load_baseline
 from mpbench.timing import (
+    LeftoverProcesses,
     RoundsPlan,
     WrongAnswer,
     checked_run,
@@ -44,6 +45,7 @@ class Cell:
     processes: int
     split: str
     start_method: str | None  # None for a strategy that starts no process
+    scheduler: str | None = None  # an existing cluster to use (EXISTING_CLUSTER strategies)
 
     @property
     def name(self) -> str:
@@ -98,7 +100,8 @@ def run_cell(
     and its segments are named after $MPBENCH_RUN_ID (else a new run id); the supervisor
     sets both.
     """
-    with guarded(cell.name, (WrongAnswer,)) as (run_id, scratch):
+    job_module.NOTES.clear()
+    with guarded(cell.name, (WrongAnswer,), on_error=job_module.stop_kept) as (run_id, scratch):
         return _run_cell(cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id)
 
 
@@ -108,13 +111,13 @@ def _run_cell(cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id) -> di
     clock = {"entered": time.perf_counter()}
     started_s = processes.age_s()  # this interpreter's start and imports, before the cell
     spec = WORKLOADS[workload]
-    context = multiprocessing.get_context(start_method)
+    context = strategy.context(start_method)
     baseline = load_baseline()
     priming_n = min(n, PRIMING_N)
     sizes = sorted({priming_n, n})
     paths = {size: input_path(workload, size, scratch) for size in sizes}
 
-    def job_maker(size: int, workers: int, how: str, sample_memory: bool):
+    def job_maker(size: int, workers: int, how: str, sample_memory: bool, scheduler=None):
         pieces = split_work(size, workers, how, spec.domain(size))
         return lambda: Job(
             workload,
@@ -127,6 +130,7 @@ def _run_cell(cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id) -> di
             scratch,
             run_id,
             sample_memory,
+            scheduler=scheduler,
         )
 
     status.enter("preparing the input and the expected answer")
@@ -145,24 +149,38 @@ def _run_cell(cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id) -> di
         "priming run (baseline)",
     )
     checked_run(
-        run, job_maker(priming_n, processes_, split, True)(), expected[priming_n], "priming run"
+        run,
+        job_maker(priming_n, processes_, split, True, cell.scheduler)(),
+        expected[priming_n],
+        "priming run",
     )
     clock["priming"] = time.perf_counter()
-    memory_baseline = hold_empty_pool(
-        context, processes_ if strategy.starts_processes else 0, workload
-    )
+    # a pool the strategy keeps alive across runs (Job.kept), started by the priming run,
+    # is the idle workers itself; an existing cluster's workers are not this cell's
+    own_workers = strategy.starts_processes and cell.scheduler is None
+    idle = processes_ if own_workers and not job_module.KEPT else 0
+    memory_baseline = hold_empty_pool(context, idle, workload)
     clock["memory_baseline"] = time.perf_counter()
     seed = secrets.randbits(32)
     result = measure(
         baseline_run,
         run,
         job_maker(n, 1, SINGLE, False),
-        job_maker(n, processes_, split, True),
+        job_maker(n, processes_, split, True, cell.scheduler),
         expected[n],
         plan,
         warmups,
         random.Random(seed),
     )
+    status.enter("stopping what the strategy kept alive across runs")
+    job_module.stop_kept()
+    leftovers = processes.live_descendants()
+    if leftovers:
+        processes.kill_descendants()
+        raise LeftoverProcesses(
+            f"the pool kept alive across runs left {len(leftovers)} process(es) running once "
+            f"stopped (pids {[p.pid for p in leftovers]})"
+        )
     clock["rounds"] = time.perf_counter()
     background = {**metadata.Activity.now().since(activity), "settle_s": settle_s}
     load_after = metadata.load_average()
@@ -191,6 +209,7 @@ def _run_cell(cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id) -> di
             "seed": seed,
         },
         "phases_s": result.phases_s,
+        **({"engine": dict(job_module.NOTES)} if job_module.NOTES else {}),
         # where the measured process's time went between its start and the record
         "overhead_s": {
             "start": round(started_s, 6),

@@ -126,9 +126,12 @@ def parser_for(strategy: Strategy) -> argparse.ArgumentParser:
     )
     add(
         "--start-method",
-        choices=multiprocessing.get_all_start_methods(),
+        choices=list(
+            dict.fromkeys([*multiprocessing.get_all_start_methods(), *strategy.start_methods])
+        ),
         default=None,
-        help="multiprocessing start method (default: the platform's)",
+        help="multiprocessing start method (default: the platform's), or the strategy's "
+        "engine's own (OWN_START_METHOD)",
     )
     add(
         "--cpu-affinity",
@@ -145,6 +148,15 @@ def parser_for(strategy: Strategy) -> argparse.ArgumentParser:
         help="above this N, run nothing and write a record that says the cell was skipped "
         "(default: no limit)",
     )
+    if strategy.existing_cluster:
+        add(
+            "--scheduler",
+            default=None,
+            metavar="ADDRESS",
+            help="use the running cluster of this scheduler (e.g. tcp://127.0.0.1:8786) "
+            "instead of starting one; its workers must import mpbench (PYTHONPATH="
+            "workflow/scripts) (default: start a cluster in the run)",
+        )
     add("--output", type=Path, help="write the JSON record here (default: print it)")
     return parser
 
@@ -166,7 +178,15 @@ def main(description: str, namespace: dict, argv: list[str] | None = None) -> in
             )
     except ValueError as error:
         parser.error(str(error))
-    this = cell.Cell(strategy, args.workload, args.n, args.processes, args.split, start_method)
+    this = cell.Cell(
+        strategy,
+        args.workload,
+        args.n,
+        args.processes,
+        args.split,
+        start_method,
+        getattr(args, "scheduler", None),
+    )
     cell_name = this.name
     if args.size_limit is not None and args.n > args.size_limit:
         record = cell.skipped_cell(this, args.size_limit)

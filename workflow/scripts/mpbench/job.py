@@ -37,6 +37,11 @@ READY_POLL_S = 0.05  # how often a parent waiting for its workers to start check
 # that dies and then waits forever for the task it lost, so mpbench.watchdog looks here
 # for a worker the pool has replaced.
 WATCHED_POOLS: list[tuple[object, list]] = []
+# What a strategy keeps alive across the runs of a cell (Job.kept): name -> Kept. The
+# harness spares its processes in the check after each run and stops it when the cell ends.
+KEPT: dict[str, "Kept"] = {}
+# What the strategy's engine says of the cell (Job.note), written into the record as "engine".
+NOTES: dict[str, object] = {}
 _names = itertools.count()  # makes segment names unique within a process
 
 
@@ -58,6 +63,7 @@ class Job:
     scratch: str = field(default_factory=tempfile.gettempdir)
     run_id: str = field(default_factory=new_run_id)
     sample_memory: bool = True  # ask the supervisor for a sample at the end of compute
+    scheduler: str | None = None  # an existing cluster's address (EXISTING_CLUSTER strategies)
     marks: dict[str, float] = field(default_factory=dict)
     paused_s: float = 0.0  # time the clock stood still while a memory sample was taken
     _cleanups: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
@@ -106,6 +112,48 @@ class Job:
     def release(self) -> None:
         """Run the deferred clean-ups (the harness calls this)."""
         self._cleanups.close()
+
+    def loky_executor(self):
+        """loky's reusable executor of `processes` workers (loky starts them its own way, fork
+        then exec), once every one of them runs: the end of start-up. The caller shuts it
+        down (loky_cold) or keeps it across runs (loky_warm, with `kept`)."""
+        from loky import get_reusable_executor
+        from loky.backend import get_context
+
+        ready = get_context("loky").Semaphore(0)  # inherited by loky's workers as they start
+        executor = get_reusable_executor(
+            max_workers=self.processes,
+            timeout=None,  # no idle timeout: the workers end when the executor is shut down
+            reuse=False,
+            initializer=ready_after,
+            initargs=(ready, None, (), self.workload),
+        )
+        executor.submit(int).result()  # the first task starts all of its workers
+        self.started(ready, self.processes)
+        return executor
+
+    def note(self, **facts) -> None:
+        """Record what the strategy's engine did in this cell (e.g. its cluster, whether
+        the data was memory-mapped): the record's "engine" field, as the last run saw it."""
+        NOTES.update(facts)
+
+    def kept(self, name: str, start: Callable[[], object], stop: Callable[[object], None]):
+        """A resource that outlives the run (a warm pool): `start()` makes it in the first
+        run that asks for `name`, later runs of the cell get the same one, and `stop(it)` is
+        called once, when the cell ends (or fails). The processes that appear while `start`
+        runs are its own: the harness's check for leftovers after each run spares them, and
+        checks that none is left once it is stopped. The memory baseline's idle workers are
+        then the kept pool's own (mpbench.cell)."""
+        if name not in KEPT:
+            import psutil  # the measured process only: workers never call this
+
+            def tree() -> set[int]:
+                return {p.pid for p in psutil.Process().children(recursive=True)}
+
+            before = tree()
+            resource = start()
+            KEPT[name] = Kept(resource, stop, frozenset(tree() - before))
+        return KEPT[name].resource
 
     def ready_signal(self):
         """A semaphore each worker releases once it runs (see `signal_ready`)."""
@@ -200,6 +248,29 @@ class Job:
             executor.shutdown(wait=True, cancel_futures=True)
             raise
         executor.shutdown(wait=True)
+
+
+@dataclass
+class Kept:
+    """A resource kept alive across the runs of a cell (a warm pool), its processes and how
+    to stop it."""
+
+    resource: object
+    stop: Callable[[object], None]
+    pids: frozenset[int]
+
+
+def kept_pids() -> set[int]:
+    """The processes of every resource kept alive across runs (spared by the leftover check)."""
+    return {pid for kept in KEPT.values() for pid in kept.pids}
+
+
+def stop_kept() -> None:
+    """Stop every kept resource, last started first (the harness calls this as the cell
+    ends, and on a failure)."""
+    while KEPT:
+        _, kept = KEPT.popitem()
+        kept.stop(kept.resource)
 
 
 def sample_memory_now() -> float:

@@ -7,12 +7,16 @@ cell's deadline passes.
 
 multiprocessing keeps two helpers of its own alive until the parent exits (the resource
 tracker, which unlinks leaked shared memory, and the forkserver). They belong to the
-interpreter, not to a strategy, so they are neither counted as leftovers nor killed early.
+interpreter, not to a strategy, so they are neither counted as leftovers nor killed early;
+nor is loky's own resource tracker (joblib's and loky's engines), which keeps their
+memory-mapping folders until the interpreter exits.
 """
 
 import os
+import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +38,9 @@ def _multiprocessing_helper_pids() -> set[int]:
         pids.add(forkserver._forkserver._forkserver_pid)
     except (ImportError, AttributeError):
         pass
+    for loky in ("loky", "joblib.externals.loky"):  # loky's own resource tracker, likewise
+        module = sys.modules.get(f"{loky}.backend.resource_tracker")
+        pids.add(getattr(getattr(module, "_resource_tracker", None), "_pid", None))
     pids.discard(None)
     return pids
 
@@ -48,9 +55,10 @@ def age_s() -> float:
     return max(0.0, since_boot - started_ticks / os.sysconf("SC_CLK_TCK"))
 
 
-def live_descendants() -> list[psutil.Process]:
-    """Every process below this one that is still running, but multiprocessing's helpers."""
-    helpers = _multiprocessing_helper_pids()
+def live_descendants(spared: set[int] = frozenset()) -> list[psutil.Process]:
+    """Every process below this one that is still running, but multiprocessing's helpers
+    and the `spared` pids."""
+    helpers = _multiprocessing_helper_pids() | set(spared)
     alive = []
     for child in psutil.Process().children(recursive=True):
         try:
@@ -84,7 +92,10 @@ def remove_segments(run_id: str, scratch: str | os.PathLike | None = None) -> li
         found += sorted(Path(scratch).glob(f"{run_id}*"))
     for path in found:
         try:
-            path.unlink()
+            if path.is_dir():  # a folder of files (joblib's memory-mapping folder)
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink()
         except FileNotFoundError:
             pass
     return [str(path) for path in found]

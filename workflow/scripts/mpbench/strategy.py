@@ -6,6 +6,15 @@ it runs (`def primes(job)`, `def array(job)`) and may declare:
 - ``SPLITS``: the splits it supports (required), e.g. ("static", "dynamic");
 - ``STARTS_PROCESSES = False`` for one that runs in one process (single, threads);
 - ``START_METHODS``: the start methods it works under, where not all of them;
+- ``OWN_START_METHOD``: for one whose engine starts its workers its own way, not through a
+  multiprocessing start method (joblib and loky: "loky", fork then exec; dask: "dask", its
+  nanny's spawn): the name its cells are recorded under. It runs under that one method only,
+  whatever the config's start_methods say, and the harness's own processes (the memory
+  baseline's idle workers) are started with ENGINE_CONTEXT, the closest multiprocessing
+  method (a fresh interpreter);
+- ``EXISTING_CLUSTER = True`` for one whose engine can use a cluster that is already
+  running instead of starting its own workers (dask_distributed): it takes --scheduler
+  ADDRESS (config key dask_scheduler), given to it as Job.scheduler;
 - ``REFERENCE = True`` for a yardstick that is not a way to parallelise (numpy_sieve);
 - ``DATA_PATH = "zero-copy"`` where the array workload's workers compute in the buffers the
   parent reads (shared memory, mappings, threads); the default, "copies", is for strategies
@@ -27,7 +36,18 @@ BASELINE = "single"  # the strategy every speedup is measured against, in the sa
 NO_START_METHOD = "none"  # the start method of a cell whose strategy starts no process
 DATA_PATHS = ("copies", "zero-copy")
 STRATEGIES_DIR = Path(__file__).resolve().parents[1] / "strategies"
-DECLARED = ("SPLITS", "STARTS_PROCESSES", "START_METHODS", "REFERENCE", "DATA_PATH")
+DECLARED = (
+    "SPLITS",
+    "STARTS_PROCESSES",
+    "START_METHODS",
+    "OWN_START_METHOD",
+    "EXISTING_CLUSTER",
+    "REFERENCE",
+    "DATA_PATH",
+)
+# The multiprocessing start method of the harness's own processes in a cell whose strategy
+# declares OWN_START_METHOD (its engine's workers are fresh interpreters, as under spawn).
+ENGINE_CONTEXT = "spawn"
 
 
 @dataclass(frozen=True)
@@ -40,6 +60,8 @@ class Strategy:
     start_methods: tuple[str, ...]  # on this platform; () for one that starts no process
     reference: bool
     data_path: str
+    own_start_method: str | None = None  # its engine's own way of starting workers
+    existing_cluster: bool = False  # it can use a running cluster (--scheduler)
 
     @classmethod
     def of(cls, namespace: dict, name: str | None = None) -> "Strategy":
@@ -56,6 +78,20 @@ class Strategy:
         starts = bool(namespace.get("STARTS_PROCESSES", True))
         available = multiprocessing.get_all_start_methods()
         methods = namespace.get("START_METHODS", available)
+        own = namespace.get("OWN_START_METHOD")
+        if own is not None:
+            if not starts or "START_METHODS" in namespace:
+                raise ValueError(
+                    f"strategy {name!r}: OWN_START_METHOD goes with neither START_METHODS nor "
+                    "STARTS_PROCESSES = False"
+                )
+            taken = ("fork", "spawn", "forkserver", NO_START_METHOD)  # multiprocessing's, "none"
+            if not isinstance(own, str) or not own or own in taken:
+                raise ValueError(
+                    f"strategy {name!r}: OWN_START_METHOD must name the engine's own way of "
+                    f"starting workers, not {own!r} (multiprocessing's are START_METHODS)"
+                )
+            methods, available = (own,), (own,)
         return cls(
             name=name,
             description=namespace.get("__doc__") or name,
@@ -65,7 +101,16 @@ class Strategy:
             start_methods=tuple(m for m in methods if m in available) if starts else (),
             reference=bool(namespace.get("REFERENCE", False)),
             data_path=data_path,
+            own_start_method=own,
+            existing_cluster=bool(namespace.get("EXISTING_CLUSTER", False)),
         )
+
+    def context(self, start_method: str | None):
+        """The multiprocessing context of a cell run under `start_method` (as resolved by
+        resolve_start_method): ENGINE_CONTEXT's for the strategy's own method."""
+        if start_method is not None and start_method == self.own_start_method:
+            return multiprocessing.get_context(ENGINE_CONTEXT)
+        return multiprocessing.get_context(start_method)
 
     @property
     def workloads(self) -> list[str]:

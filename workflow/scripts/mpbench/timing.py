@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from mpbench import processes, stats, status
-from mpbench.job import Job, ready_after, sample_memory_now
+from mpbench.job import Job, kept_pids, ready_after, sample_memory_now
 from mpbench.workloads import PHASES, WORKLOADS
 
 # The interpreters' own memory (the baseline a cell's peak memory is judged against) is the
@@ -106,7 +106,7 @@ def checked_run(run: Callable[[Job], object], job: Job, expected, label: str):
 
 def check_leftovers(label: str, run_id: str, scratch, who: str, hint: str = "") -> None:
     """After a run: raise (and clean up) if processes, segments or files of it are left."""
-    leftovers = processes.live_descendants()
+    leftovers = processes.live_descendants(spared=kept_pids())  # a warm pool stays (Job.kept)
     if leftovers:
         processes.kill_descendants()
         raise LeftoverProcesses(
@@ -179,8 +179,10 @@ def measure(
 
 
 def hold_empty_pool(context, workers: int, workload: str) -> list[float]:
-    """Run `workers` idle workers (none: the parent alone) while the supervisor takes
-    BASELINE_SAMPLES memory samples, BASELINE_GAP_S apart; return the window.
+    """Run `workers` idle workers (none: the parent alone, or the parent and the pool the
+    strategy keeps alive across runs, see Job.kept, whose workers are then the idle ones)
+    while the supervisor takes BASELINE_SAMPLES memory samples, BASELINE_GAP_S apart;
+    return the window.
 
     Those samples are the interpreters' own memory: the baseline a cell's peak is judged
     against. The workers start like a Pool's (under spawn they import the strategy's script,

@@ -29,6 +29,7 @@ import signal
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 
 from mpbench import job, processes, status
 from mpbench.environ import RUN_ID, SCRATCH, new_run_id
@@ -125,14 +126,19 @@ class Watchdog:
 
 
 @contextlib.contextmanager
-def guarded(cell_name: str, expected: tuple[type[BaseException], ...] = ()):
+def guarded(
+    cell_name: str,
+    expected: tuple[type[BaseException], ...] = (),
+    on_error: Callable[[], None] | None = None,
+):
     """Measure a cell under the watchdog; yields (run_id, scratch).
 
     Its files go to $MPBENCH_SCRATCH (else a temporary folder) and its segments are named
     after $MPBENCH_RUN_ID (else a new run id); the supervisor sets both. On any error the
     processes the cell left are killed and its segments and files removed; an error caused
     by a dead process (not one of `expected`, such as a wrong answer) becomes ProcessDied,
-    naming that process.
+    naming that process. `on_error` is called first (a strategy cell's kept pool is
+    stopped: Job.kept), its own failure ignored: whatever it leaves is killed next.
     """
     with contextlib.ExitStack() as stack:
         scratch = os.environ.get(SCRATCH) or stack.enter_context(
@@ -145,6 +151,9 @@ def guarded(cell_name: str, expected: tuple[type[BaseException], ...] = ()):
                 yield run_id, scratch
         except BaseException as error:
             death = post_mortem()  # before the clean-up below kills what is left
+            if on_error is not None:
+                with contextlib.suppress(Exception):
+                    on_error()
             processes.kill_descendants()
             processes.remove_segments(run_id, scratch)
             if death is not None and not isinstance(error, (*expected, KeyboardInterrupt)):

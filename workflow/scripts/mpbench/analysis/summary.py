@@ -211,6 +211,8 @@ def cells_table(records: list[dict]) -> pd.DataFrame:
                 **_memory(rec),
                 **_slurm(rec),
                 "data_path": rec["data_path"] if rec["payload_bytes"] is not None else "",
+                # what an engine did (dask's cluster, joblib's memory-mapping, loky's pool)
+                "engine": "; ".join(f"{k}={v}" for k, v in sorted(rec.get("engine", {}).items())),
                 "answer": rec.get("answer"),
                 "expected": rec.get("expected"),
                 "correct": rec["answer"] == rec["expected"] if "answer" in rec else None,

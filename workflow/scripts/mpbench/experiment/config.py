@@ -137,6 +137,9 @@ class Experiment:
         {"none": everywhere} for a strategy that starts no process."""
         if not registry.starts_processes(strategy):
             return {registry.NO_START_METHOD: EVERYWHERE}
+        own = registry.describe(strategy).own_start_method
+        if own is not None:  # its engine starts its workers its own way: once, everywhere
+            return {own: StartMethod(own)}
         supported = registry.start_methods(strategy)
         return {m: only for m, only in self.start_methods.items() if m in supported}
 
@@ -148,7 +151,9 @@ class Experiment:
         baseline. With one worker there is nothing to balance, so at P = 1 the other
         strategies run their first split only (static where they have it). A strategy that
         starts processes runs under each configured start method it supports, on that
-        method's part of the grid; one that starts none runs once (start method "none").
+        method's part of the grid; one that starts none runs once (start method "none"), and
+        one whose engine starts its workers its own way runs once, under that method
+        (OWN_START_METHOD, e.g. "loky"), whatever the config's start_methods say.
         """
         for workload in self.workloads.values():
             for strategy in workload.strategies:
@@ -179,6 +184,9 @@ class Experiment:
         options = []
         if field("start_method") != registry.NO_START_METHOD:
             options.append(f"--start-method {field('start_method')}")
+        scheduler = self.config.get("dask_scheduler")
+        if scheduler is not None and registry.describe(field("strategy")).existing_cluster:
+            options.append(f"--scheduler {scheduler}")
         limit = self.size_limits.get(field("strategy"), {}).get(field("workload"))
         if limit is not None:
             options.append(f"--size-limit {limit}")

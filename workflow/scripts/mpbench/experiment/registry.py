@@ -28,6 +28,7 @@ __all__ = [
     "workload_splits",
     "starts_processes",
     "start_methods",
+    "own_start_methods",
     "data_path",
     "is_reference",
 ]
@@ -88,6 +89,12 @@ def starts_processes(name: str) -> bool:
 def start_methods(name: str) -> tuple[str, ...]:
     """The start methods a process-based strategy runs under; () for one that starts none."""
     return describe(name).start_methods
+
+
+def own_start_methods() -> tuple[str, ...]:
+    """The engines' own start methods (OWN_START_METHOD) that some strategy declares."""
+    owns = (describe(name).own_start_method for name in names())
+    return tuple(sorted({m for m in owns if m is not None}))
 
 
 def data_path(name: str) -> str:

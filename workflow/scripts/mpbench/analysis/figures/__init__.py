@@ -30,7 +30,7 @@ from .ranking import rank_strategies, speedup_ranking
 from .registry import FIGURES, Entry, figure, find, for_workload, workloads
 from .scaling import amdahl_fits, efficiency_vs_processes, speedup_vs_processes, time_vs_n
 from .startup import fixed_cost, phases_small_n, startup_cost
-from .style import KNOWN_STRATEGIES, NO_START_METHOD, strategy_colours
+from .style import KNOWN_STRATEGIES, in_sweep, strategy_colours
 
 __all__ = [
     "FIGURES",
@@ -74,8 +74,9 @@ def draw(
     """Write figure `name` from the cells of one workload.
 
     The figure's `rows` (see registry.py) say which cells it gets: most show one start
-    method (`start_method`, the full sweep's; the cells of strategies that start no process
-    always belong), without reference rows or with them; the start-method figures show all.
+    method (`start_method`, the full sweep's; the cells of strategies that start no process,
+    or start them their engine's own way, always belong), without reference rows or with
+    them; the start-method figures show all.
     """
     workload = cells["workload"].dropna().unique() if "workload" in cells else []
     entry = find(name, workload[0] if len(workload) == 1 else None)
@@ -84,7 +85,7 @@ def draw(
         return entry.draw(cells, path, **{option: options[option] for option in entry.options})
     cells = layout.clean(cells)
     if entry.rows != "every_start_method" and start_method is not None:
-        cells = cells[cells["start_method"].isin([start_method, NO_START_METHOD])]
+        cells = cells[in_sweep(cells["start_method"], start_method)]
     if entry.rows == "sweep":
         cells = cells[~cells["reference"]]
     return entry.draw(cells, path, **{option: options[option] for option in entry.options})

@@ -22,7 +22,7 @@ from .style import (  # noqa: E402
     BASELINE,
     CI_LABEL,
     FLAG_LABEL,
-    NO_START_METHOD,
+    MULTIPROCESSING_START_METHODS,
     REFERENCE_COLOUR,
     UNRESOLVED_LABEL,
     strategy_colours,
@@ -64,9 +64,9 @@ def rank_strategies(cells: pd.DataFrame) -> tuple[int, pd.DataFrame]:
     references = cells[cells["reference"]].sort_values("processes", kind="stable")
     references = references.drop_duplicates(["strategy", "n"])
     several_splits = parallel["split"].nunique() > 1
-    several_methods = (
-        parallel.loc[parallel["start_method"] != NO_START_METHOD, "start_method"].nunique() > 1
-    )
+    # an engine's own start method (loky, dask) is part of its strategy, not a variant of it
+    multiprocessing_rows = parallel["start_method"].isin(MULTIPROCESSING_START_METHODS)
+    several_methods = parallel.loc[multiprocessing_rows, "start_method"].nunique() > 1
     parts = []
     for n in sorted(set(parallel["n"]) | set(references["n"])):
         mine = parallel[parallel["n"] == n].sort_values(
@@ -88,7 +88,7 @@ def rank_strategies(cells: pd.DataFrame) -> tuple[int, pd.DataFrame]:
         if row.group == "reference":
             return f"{row.strategy} (reference)"
         extra = [row.split] if several_splits else []
-        if several_methods and row.start_method != NO_START_METHOD:
+        if several_methods and row.start_method in MULTIPROCESSING_START_METHODS:
             extra.append(row.start_method)
         text = " · ".join([row.strategy, *extra])
         return text + (" (oversubscribed)" if row.group == "oversubscribed" else "")

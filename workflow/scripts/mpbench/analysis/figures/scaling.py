@@ -24,11 +24,11 @@ from .style import (  # noqa: E402
     BASELINE,
     CI_LABEL,
     FLAG_LABEL,
-    NO_START_METHOD,
     PANEL_HEIGHT_IN,
     SPLIT_STYLES,
     UNRESOLVED_LABEL,
     WIDTH_IN,
+    in_sweep,
     strategy_colours,
 )
 
@@ -155,7 +155,7 @@ def amdahl_fits(
     fits = fits if fits is not None else pd.DataFrame(columns=["strategy"])
     fits = fits[(fits["n"] == n)] if "n" in fits else fits
     if start_method is not None and "start_method" in fits:
-        fits = fits[fits["start_method"].isin([start_method, NO_START_METHOD])]
+        fits = fits[in_sweep(fits["start_method"], start_method)]
     colours = strategy_colours(rows["strategy"])
     strategies = [s for s in colours if s != BASELINE]
     columns = 4

@@ -10,16 +10,35 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
 
 # The vocabulary of cells.csv (what the summary writes there): the baseline strategy, and
 # the start method of a cell whose strategy starts no process. The figures read the table
 # only; they import no strategy code.
 BASELINE = "single"
 NO_START_METHOD = "none"
+# multiprocessing's start methods; any other name in the table is an engine's own (joblib's
+# and loky's "loky", dask's "dask"), whose cells belong to every sweep as "none"'s do
+MULTIPROCESSING_START_METHODS = ("fork", "spawn", "forkserver")
+
+
+def in_sweep(start_methods: pd.Series, start_method: str) -> pd.Series:
+    """Which cells belong to the sweep of `start_method`: its own, and those of strategies
+    that start no process or start their workers their engine's own way."""
+    others = set(MULTIPROCESSING_START_METHODS) - {start_method}
+    return ~start_methods.isin(others)
+
 
 WIDTH_IN, PANEL_HEIGHT_IN, DPI = 11.0, 4.2, 110
 
-METHOD_COLOURS = {"fork": "#4c72b0", "spawn": "#dd8452", "forkserver": "#55a868"}
+METHOD_COLOURS = {
+    "fork": "#4c72b0",
+    "spawn": "#dd8452",
+    "forkserver": "#55a868",
+    # the engines' own (OWN_START_METHOD in their scripts)
+    "loky": "#c44e52",
+    "dask": "#937860",
+}
 # in the order a run goes through them
 PHASE_COLOURS = {
     "setup": "#8172b3",
