@@ -189,12 +189,16 @@ def test_shipped_configs_load(name):
 
 @pytest.mark.parametrize("name", ["config", "quick", "full"])
 def test_shipped_configs_measure_the_engines_on_both_workloads(name):
+    """joblib, loky and dask run on both workloads in every shipped config."""
     engines = {"joblib_parallel": "loky", "loky_cold": "loky", "loky_warm": "loky"}
     engines["dask_distributed"] = "dask"
     cells = [c for c in load(shipped(name)).cells() if c["strategy"] in engines]
+    # the default leaves loky_cold's array cells to full.yaml (config/config.yaml says why):
+    # loky still runs array there, warm
+    missing = {("loky_cold", "array")} if name == "config" else set()
     assert {(c["strategy"], c["workload"]) for c in cells} == {
         (s, w) for s in engines for w in ("primes", "array")
-    }
+    } - missing
     assert all(c["start_method"] == engines[c["strategy"]] for c in cells)
     assert {c["processes"] for c in cells} == set(load(shipped(name)).processes)
 

@@ -5,6 +5,7 @@ a sender killed mid-stream, the config checks, and the workflow rule."""
 import csv
 import io
 import multiprocessing
+import os
 import signal
 import subprocess
 import sys
@@ -524,3 +525,18 @@ def pending_records(folder: Path, configfile: str) -> set[str]:
         for row in rows
         if row["output_file"].startswith("results/ipc/") and row["plan"] != "no update"
     }
+
+
+@pytest.mark.integration
+def test_the_receiver_and_each_sender_are_pinned_and_the_receiver_gets_its_cpus_back():
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        pytest.fail("this test needs a machine with two CPUs or more")
+    cell = run(mechanism.describe("raw_pipe"), "pingpong", 64, 3, repeats=1)
+    ipc_record.validate(cell)
+    assert cell["placement"] == {
+        "receiver": cpus[0],
+        "senders": [cpus[(i + 1) % len(cpus)] for i in range(3)],
+    }
+    assert cell["placement"]["senders"][0] != cell["placement"]["receiver"]
+    assert sorted(os.sched_getaffinity(0)) == cpus  # the receiver's CPUs, given back

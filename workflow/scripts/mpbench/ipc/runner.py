@@ -16,9 +16,11 @@ and no record.
   counter is then checked: P x count.
 """
 
+import contextlib
 import itertools
 import math
 import multiprocessing
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -265,9 +267,10 @@ def _run_cell(cell: Cell, repeats: int, min_batch_s: float, run_id: str, scratch
                 status.enter(f"{label} ({cell.pattern}, {count} per sender)", "")
                 return batch(channel, senders, checker, count)
 
-            status.enter("settling before the batches", "")
-            metadata.wait_for_quiet()  # as a strategy's cell does (mpbench.metadata)
-            batches = timed_batches(run_batch, repeats, min_batch_s)
+            with pinned(senders) as placement:
+                status.enter("settling before the batches", "")
+                metadata.wait_for_quiet()  # as a strategy's cell does (mpbench.metadata)
+                batches = timed_batches(run_batch, repeats, min_batch_s)
         security = channel.security()
     finally:
         channel.close()
@@ -289,10 +292,38 @@ def _run_cell(cell: Cell, repeats: int, min_batch_s: float, run_id: str, scratch
         "checked": True,
         "check_s": sum(b.check_s for b in batches),
         "security": security,
+        "placement": placement,
         "started_at": started_at,
         "finished_at": metadata.now_iso(),
         "environment": environment,
     }
+
+
+@contextlib.contextmanager
+def pinned(senders: Senders):
+    """Pin the receiver to the first CPU this process may use and sender i to the
+    (i + 1)-th, round the CPUs: each cell's processes sit where every other cell's do.
+
+    Left to the scheduler, a sender and its receiver sometimes shared a CPU and sometimes
+    not, from one cell to the next; on the 2-vCPU development VM a raw-pipe round trip then
+    took 6.7 us (one CPU: a context switch) or 42 us (two: waking the other vCPU), so cells
+    of one run could not be compared. Pinned, one sender always runs on another CPU than the
+    receiver, as the workers of a parallel program do. Yields where each runs (None on a
+    machine with one CPU); the receiver's own CPUs are given back on the way out."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        yield None
+        return
+    os.sched_setaffinity(0, {cpus[0]})
+    try:
+        placed = []
+        for index, process in enumerate(getattr(senders, "processes", [])):
+            cpu = cpus[(index + 1) % len(cpus)]
+            os.sched_setaffinity(process.pid, {cpu})
+            placed.append(cpu)
+        yield {"receiver": cpus[0], "senders": placed}
+    finally:
+        os.sched_setaffinity(0, cpus)
 
 
 def latency(batches: list[Batch]) -> dict:
