@@ -36,10 +36,12 @@ def table(cells: pd.DataFrame, processes: int | None) -> str:
             "| strategy | speedup [95 % CI] | start-up | teardown | peak memory above baseline |\n"
             "|---|---:|---:|---:|---:|\n"
         )
+        several = rows["split"].nunique() > 1
         for r in rows.itertuples():
+            name = f"{r.strategy} ({r.split})" if several else r.strategy
             memory = (r.peak_pss_bytes - r.baseline_pss_bytes) / 1e6
             out.append(
-                f"| {r.strategy} | {r.speedup:.2f} [{r.speedup_low:.2f}, {r.speedup_high:.2f}] | "
+                f"| {name} | {r.speedup:.2f} [{r.speedup_low:.2f}, {r.speedup_high:.2f}] | "
                 f"{r.startup_median_s * 1e3:.1f} ms | {r.teardown_median_s * 1e3:.1f} ms | "
                 f"{memory:.0f} MB |\n"
             )
