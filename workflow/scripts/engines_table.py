@@ -31,7 +31,7 @@ def table(cells: pd.DataFrame, processes: int | None) -> str:
         if rows.empty:
             continue
         rows = rows.sort_values("speedup", ascending=False)
-        out.append(f"\n{workload}, N = {n:,}, P = {p}:\n")
+        out.append(f"\n{workload}, N = {n:,}, P = {p}:\n\n")
         out.append(
             "| strategy | speedup [95 % CI] | start-up | teardown | peak memory above baseline |\n"
             "|---|---:|---:|---:|---:|\n"
