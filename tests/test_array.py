@@ -358,7 +358,10 @@ def test_zero_copy_stays_near_one_payload_and_copying_grows(memory_records):
         return (peak - cell["memory"]["baseline"]["pss_bytes"]) / cell["payload_bytes"]
 
     assert 0.75 <= extra_over_payload(memory_records["shared_memory"]) <= 1.25
-    assert extra_over_payload(memory_records["pool_map"]) >= 1.75
+    # pool_map holds the input, the pickled slices and the output (about 2 payloads at its
+    # peak); the sampler can miss the very top (1.65 was seen once in CI), so the bound sits
+    # well above zero-copy's 1.25 and below that
+    assert extra_over_payload(memory_records["pool_map"]) >= 1.5
 
 
 # --- what a cell leaves behind ----------------------------------------------------------
