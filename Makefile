@@ -3,7 +3,8 @@
 #   make test     run the whole test suite (what CI runs, after make lint)
 #   make test-fast  the unit tests only, in under a minute: the loop while editing
 #   make test-faults  the fault-injection suite alone (part of make test)
-#   make lint     snakemake --lint, snakefmt and ruff (lint and format), all clean
+#   make lint     snakemake --lint, snakefmt and ruff (lint and format), all clean, and the
+#                 docs' numbers as docs/results/ renders them (docs_numbers.py render --check)
 #   make slurm ACCOUNT=... PARTITION=...  submit the benchmark to a Slurm cluster (docs/slurm.md)
 #   make slurm-quick  config/quick.yaml (SLURM_CONFIG) through a one-node Slurm on this machine
 #                 (root; Debian's slurmctld slurmd slurm-client munge), into $(SLURM_RUN)/results
@@ -72,6 +73,7 @@ lint: $(BIN)/snakemake
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(BIN)/ruff check workflow tests
 	$(BIN)/ruff format --check workflow tests
+	$(BIN)/python workflow/scripts/docs_numbers.py render --check
 
 format: $(BIN)/snakemake
 	$(BIN)/snakefmt Snakefile workflow/rules
