@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, SCRIPTS
-from mpbench import metadata, processes, record
+from mpbench import metadata, processes, record, stats
 from mpbench.cli import measured
 from mpbench.environ import RUN_ID, SCRATCH, new_run_id
 from mpbench.experiment.config import ConfigError, load
@@ -125,8 +125,8 @@ def test_a_cell_the_mechanism_cannot_run_is_refused_with_what_is_allowed():
 
 def test_latency_is_the_median_and_p99_of_every_round_trip_with_an_order_statistic_interval():
     batches = [
-        runner.Batch(100, 1.0, 0.0, [float(i) for i in range(1, 101)]),
-        runner.Batch(100, 1.0, 0.0, [float(i) for i in range(101, 201)]),
+        runner.Batch(100, 100, 1.0, [float(i) for i in range(1, 101)]),
+        runner.Batch(100, 100, 1.0, [float(i) for i in range(101, 201)]),
     ]
     got = runner.latency(batches)
     assert got["median"] == 100.5
@@ -216,6 +216,12 @@ def test_each_mechanism_delivers_the_exact_payload(name, pattern, n, p):
     # every sender sent as many messages in a batch
     assert all(messages % p == 0 and messages >= p for messages in cell["messages"])
     assert all(t > 0 for t in cell["batch_s"])
+    if pattern == "counter":  # its counter is checked after every batch: no checked batch
+        assert cell["check_messages"] is cell["check_s"] is cell["check_per_message_s"] is None
+    else:  # a checked batch as long as the last timed one
+        assert cell["check_messages"] == cell["messages"][-1] and cell["check_s"] > 0
+        per = cell["check_messages"] // p if pattern == "pingpong" else cell["check_messages"]
+        assert cell["check_per_message_s"] == pytest.approx(cell["check_s"] / per)
     if pattern == "stream":
         assert cell["throughput_Bps"] == pytest.approx(
             [m * n / t for m, t in zip(cell["messages"], cell["batch_s"])]
@@ -239,18 +245,21 @@ def test_a_batch_lasts_at_least_min_batch_s():
 
 
 class Corrupting:
-    """A channel whose receiver flips one byte of what it receives (stream) or echoes
-    (pingpong): the cell must fail, whichever side checks."""
+    """A channel whose receiver flips one byte of every message it receives (stream) or
+    echoes (pingpong) from the third on, as a mechanism that garbles messages garbles every
+    batch's: the timed batches check nothing, the checked batch must fail the cell,
+    whichever side checks."""
 
-    def __init__(self, channel, n):
-        self.channel, self.endpoints, self.n, self.count = channel, channel.endpoints, n, 0
+    def __init__(self, channel, n, where=None, times=None):
+        self.channel, self.endpoints, self.count = channel, channel.endpoints, 0
+        self.where, self.times = n // 2 if where is None else where, times
 
     def receive(self):
         sender, message = self.channel.receive()
         self.count += 1
-        if self.count == 3:  # the third message: not the first, so timing had begun
+        if self.count >= 3 and (self.times is None or self.count < 3 + self.times):
             message = bytearray(message)
-            message[self.n // 2] ^= 0xFF
+            message[self.where] ^= 0x01 if self.where == 0 else 0xFF
         return sender, message
 
     def __getattr__(self, name):
@@ -275,6 +284,115 @@ def test_a_corrupted_message_fails_the_cell_with_a_clear_message_and_no_record(p
     out, err = capsys.readouterr()
     assert code == EXIT_WRONG_ANSWER and out == ""  # no record printed
     assert f"mpbench: {cell.name}: " in err and "byte 2048 of 4097; no record written" in err
+
+
+def corrupting_queue_open(context, processes_, n, names):
+    """A queue whose receiver changes the first byte of the third message only: the sender
+    it names, 0 <-> 1."""
+    from ipc import queue
+
+    return Corrupting(queue.open(context, processes_, n, names), n, where=0, times=1)
+
+
+@pytest.mark.integration
+def test_a_queue_pingpong_whose_message_names_the_wrong_sender_fails_instead_of_hanging():
+    """The receiver of a queue learns the sender from the first byte; one naming the other
+    sender sent the echo to it, and the true sender waited for its echo until the timeout.
+    Now the receiver sees one message more name that sender than it sent, and fails."""
+    described = mechanism.Mechanism.of({"open": corrupting_queue_open}, "corrupting_queue")
+    cell = runner.Cell(described, "pingpong", 64, 2, "fork")
+
+    def hung(*_):
+        raise TimeoutError("the cell hung")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
+    try:
+        with pytest.raises(CorruptMessage, match="more messages name sender [01] than the"):
+            runner.run_cell(cell, 1, 1e-4)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert processes.live_descendants() == []
+
+
+SENDER_S = 200e-6  # the slow sender's time per message, below
+CHECK_S = 5 * SENDER_S  # the spinning checker's time per message: five messages' time
+
+
+def spin(seconds: float) -> None:
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        pass
+
+
+def slow_open(context, processes_, n, names):
+    """pipe_bytes whose sender spends SENDER_S before each send: a stream of it cannot
+    deliver more than one message per SENDER_S, whatever the receiver does."""
+    from ipc import pipe_bytes
+
+    class SlowSender(pipe_bytes.Sender):
+        def send(self, message) -> None:
+            spin(SENDER_S)
+            super().send(message)
+
+    channel = pipe_bytes.open(context, processes_, n, names)
+    channel.endpoints = [SlowSender(e.connection, n) for e in channel.endpoints]
+    return channel
+
+
+class SpinningChecker(payload.Checker):
+    """The real check, then CHECK_S more: a known, artificial cost per message."""
+
+    def check(self, message, sender=None) -> None:
+        super().check(message, sender)
+        spin(CHECK_S)
+
+
+@pytest.mark.integration
+def test_the_cost_of_checking_does_not_move_the_measured_throughput(monkeypatch):
+    """A stream whose sender needs SENDER_S per message, checked for free and then with a
+    check that costs five messages' time: the throughput is the sender's either way, and
+    the check cost shows in the record, beside it.
+
+    The old runner checked each message inside the clock and subtracted the check's time.
+    During each check (CHECK_S) this sender put five more messages into the pipe, so every
+    receive found one waiting and took a few microseconds: with the check subtracted, a
+    message seemed to take that, not SENDER_S, and the throughput came out tens of times
+    what the sender can give (tried: over ten times what it can). The
+    bound on `per_message_s` and the ratio below would both fail."""
+    described = mechanism.Mechanism.of({"open": slow_open}, "slow_pipe")
+    cell = runner.Cell(described, "stream", 64, 1, "fork")
+    free = runner.run_cell(cell, 3, 0.05)
+    monkeypatch.setattr(runner, "Checker", SpinningChecker)
+    costly = runner.run_cell(cell, 3, 0.05)
+    for record_ in (free, costly):
+        ipc_record.validate(record_)
+        # never faster than the sender can send (a spin is a lower bound, whatever the load)
+        assert min(record_["per_message_s"]) >= SENDER_S
+    ratio = stats.median(costly["throughput_Bps"]) / stats.median(free["throughput_Bps"])
+    assert 1 / 1.5 < ratio < 1.5, (free["per_message_s"], costly["per_message_s"])
+    # the check cost is measured, apart: the receiver's check is now the slower side
+    assert costly["check_per_message_s"] >= CHECK_S
+    assert costly["check_per_message_s"] > 3 * free["check_per_message_s"]
+
+
+@pytest.mark.integration
+def test_a_costly_echo_check_is_not_part_of_a_round_trip(monkeypatch):
+    """Each sender checks its echoes in the checked batch only: a check of 2 ms (the
+    senders' Checker, replaced before they fork) shows in `check_per_message_s` and not in
+    the round trips of a raw pipe."""
+    slow = 2e-3
+
+    class Slow(payload.Checker):
+        def check(self, message, sender=None) -> None:
+            super().check(message, sender)
+            spin(slow)
+
+    monkeypatch.setattr(payload, "Checker", Slow)
+    cell = run(mechanism.describe("raw_pipe"), "pingpong", 64, 1, repeats=2, min_batch_s=0.01)
+    assert cell["latency_s"]["median"] < slow
+    assert cell["check_per_message_s"] >= slow
 
 
 @pytest.mark.integration
@@ -433,7 +551,7 @@ def test_the_command_line_writes_a_valid_record_and_refuses_a_bad_cell(tmp_path)
 
 def test_a_record_missing_a_batch_is_invalid():
     cell = {
-        "schema_version": 1,
+        "schema_version": ipc_record.SCHEMA_VERSION,
         "kind": "ipc",
         "mechanism": "raw_pipe",
         "pattern": "stream",
@@ -448,7 +566,9 @@ def test_a_record_missing_a_batch_is_invalid():
         "latency_s": None,
         "throughput_Bps": [6400.0, 6400.0],
         "checked": True,
-        "check_s": 0.0,
+        "check_messages": 10,
+        "check_s": 0.12,
+        "check_per_message_s": 0.012,
         "security": None,
         "environment": {"hostname": "h", "platform": "p", "python_version": "3.11", "packages": {}},
     }
@@ -458,6 +578,16 @@ def test_a_record_missing_a_batch_is_invalid():
     assert ipc_record.validate(cell) is cell
     with pytest.raises(record.RecordError, match="latency_s"):
         ipc_record.validate({**cell, "pattern": "pingpong", "throughput_Bps": None})
+    # a stream has its checked batch; a counter has none
+    with pytest.raises(record.RecordError, match="check_s"):
+        ipc_record.validate({**cell, "check_s": None})
+    counter = {**cell, "pattern": "counter", "n": 8, "throughput_Bps": None}
+    with pytest.raises(record.RecordError, match=r"check_(messages|s|per_message_s): .* 'null'"):
+        ipc_record.validate(counter)
+    none = dict.fromkeys(("check_messages", "check_s", "check_per_message_s"))
+    assert ipc_record.validate({**counter, **none})["check_s"] is None
+    with pytest.raises(record.RecordError, match="schema_version"):
+        ipc_record.validate({**cell, "schema_version": 1})  # before the checked batch
 
 
 # ---- the workflow rule ----

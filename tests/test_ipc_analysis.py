@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from mpbench.analysis import figures, ipc
+from mpbench.ipc import record as ipc_record
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SIZES = [64, 4096, 262144, 4194304, 67108864]
@@ -29,14 +30,18 @@ TRUTH = {
 }
 
 
+CHECK_RATIO = 1.5  # the synthetic checked batch's time per message over the timed batches'
+
+
 def make_record(mechanism, pattern, n, processes, a, b, noise=0.0, rng=None, repeats=5):
-    """A record as the runner writes it, with time per message a + b n (times noise)."""
+    """A record as the runner writes it, with time per message a + b n (times noise), and a
+    checked batch CHECK_RATIO times as slow per message (none for a counter)."""
     rng = rng or random.Random(0)
     per_message = [(a + b * n) * (1 + rng.uniform(-noise, noise)) for _ in range(repeats)]
     messages = [max(8, int(0.1 / (a + b * n))) for _ in range(repeats)]
     batch = [t * m for t, m in zip(per_message, messages)]
     record = {
-        "schema_version": 1,
+        "schema_version": ipc_record.SCHEMA_VERSION,
         "kind": "ipc",
         "mechanism": mechanism,
         "pattern": pattern,
@@ -51,10 +56,16 @@ def make_record(mechanism, pattern, n, processes, a, b, noise=0.0, rng=None, rep
         "latency_s": None,
         "throughput_Bps": None,
         "checked": True,
-        "check_s": 0.001,
+        "check_messages": messages[-1],
+        "check_s": CHECK_RATIO * (a + b * n) * messages[-1],
+        "check_per_message_s": CHECK_RATIO * (a + b * n),
         "security": None,
         "environment": dict(ENVIRONMENT),
     }
+    if pattern == "pingpong":
+        record["check_per_message_s"] *= processes  # per round trip of the slowest sender
+    if pattern == "counter":
+        record.update(dict.fromkeys(("check_messages", "check_s", "check_per_message_s")))
     if pattern == "pingpong":
         ordered = sorted(per_message)
         record["latency_s"] = {
@@ -157,6 +168,22 @@ def test_cells_table_puts_each_cell_against_the_floor_and_the_ceiling():
     assert cells["messages"].gt(0).all() and (cells["secure"] == "").all()
 
 
+def test_cells_table_puts_the_check_cost_beside_each_cell():
+    records = synthetic_records(noise=0.0) + [
+        make_record("value_lock", "counter", 8, 1, 1e-6, 0.0),
+    ]
+    for rec in records:
+        rec["environment"] = {**rec["environment"], "platform": "p", "packages": {}}
+        ipc_record.validate(rec)  # the records are as the runner writes them
+    cells = ipc.cells_table(records).set_index(["mechanism", "pattern", "n"])
+    stream = cells.loc[("pipe_bytes", "stream", 4096)]
+    assert stream["check_per_message_s"] == pytest.approx(CHECK_RATIO * (5e-6 + 0.5e-9 * 4096))
+    assert stream["check_ratio"] == pytest.approx(CHECK_RATIO)
+    assert cells.loc[("queue", "pingpong", 64), "check_ratio"] == pytest.approx(CHECK_RATIO)
+    counter = cells.loc[("value_lock", "counter", 8)]
+    assert np.isnan(counter["check_s"]) and np.isnan(counter["check_ratio"])
+
+
 def test_the_remote_managers_security_is_reported_as_measured():
     secure = make_record("remote_manager", "pingpong", 64, 1, 1e-4, 1e-9)
     secure["security"] = {
@@ -211,3 +238,11 @@ def test_summarize_writes_the_tables_the_readme_quotes(tmp_path):
     a = queue[queue["processes"] == 1]["a_s"].item()
     assert a == pytest.approx(9e-6, rel=0.05)
     assert "### Cost lines" in text and f"| queue | stream | {a / 1e-6:.3g} µs |" in text
+    # the check cost beside each cell: raw_pipe's 64 B round trip checked, 64 MiB stream
+    assert (
+        "| × raw pipe | checked |" in text and "| share of memcpy | checked, per message |" in text
+    )
+    floor = CHECK_RATIO * (12e-6 + 0.9e-9 * 64)
+    assert f"| 1.00 | {floor / 1e-6:.3g} µs |" in text
+    memcpy = CHECK_RATIO * (0.2e-6 + 0.1e-9 * SIZES[-1])
+    assert f"| 100% | {memcpy / 1e-3:.3g} ms |" in text

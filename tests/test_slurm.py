@@ -116,6 +116,63 @@ def test_a_missing_slurm_program_is_an_error_naming_it(monkeypatch):
     assert cluster.state is None and not cluster.daemons  # nothing was started or written
 
 
+def planned_jobs(text: str) -> list[dict[str, str]]:
+    """The jobs of `snakemake -n`'s output: rule, wildcards, threads, resources each."""
+    jobs = []
+    for line in text.splitlines():
+        if line.startswith(("rule ", "localrule ")):
+            jobs.append({"rule": line.split()[1].rstrip(":")})
+        elif jobs and ": " in line and line.startswith("    "):
+            key, value = line.strip().split(": ", 1)
+            jobs[-1][key] = value
+    return jobs
+
+
+@pytest.mark.workflow
+def test_every_measuring_job_asks_slurm_for_the_cpus_it_pins_and_the_node_to_itself(tmp_path):
+    """A dry run through profiles/slurm (no Slurm needed): an ipc cell asks for its receiver
+    and P senders (P + 1 CPUs; memcpy, which starts no process, 1), a strategy's cell for
+    its P, and both for --exclusive. (--cores is set high so that the dry run shows each
+    rule's threads as they are submitted, not lowered to this machine's cores.)"""
+    folder = copy_workflow(tmp_path)
+    config = {
+        **TINY,
+        "ipc": {
+            "mechanisms": ["raw_pipe", "memcpy"],
+            "patterns": ["stream"],
+            "n": [64],
+            "processes": [1, 3],
+        },
+    }
+    configfile = write_config(folder, config)
+    done = subprocess.run(
+        [SNAKEMAKE, "-n", "--workflow-profile", "profiles/slurm", "--configfile", configfile]
+        + ["--cores", "64"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    jobs = [j for j in planned_jobs(done.stdout) if j["rule"].startswith("measure_")]
+    threads = {(job["rule"], job["wildcards"]): int(job.get("threads", "1")) for job in jobs}
+    ipc = "mechanism={}, pattern=stream, n=64, processes={}"
+    assert {key: value for key, value in threads.items() if key[0] == "measure_ipc"} == {
+        ("measure_ipc", ipc.format("raw_pipe", 1)): 2,
+        ("measure_ipc", ipc.format("raw_pipe", 3)): 4,
+        ("measure_ipc", ipc.format("memcpy", 1)): 1,
+    }
+    cells = {key: value for key, value in threads.items() if key[0] == "measure_cell"}
+    assert len(cells) == CELL_COUNT
+    assert all(
+        value == int(wildcards.rsplit("processes=", 1)[1])
+        for (_, wildcards), value in cells.items()
+    )
+    for job in jobs:
+        assert "slurm_extra=--exclusive" in job["resources"], job
+        assert "runtime=" in job["resources"], job
+
+
 # -- a real one-node Slurm -----------------------------------------------------------------
 
 

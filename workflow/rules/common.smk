@@ -84,6 +84,11 @@ def cell_threads(wildcards):
     return int(wildcards.processes)
 
 
+# minutes of wall time a batch system gives a measuring job (profiles/slurm): the cell's own
+# timeout (past it, it ends itself) and a few minutes to start and write the record
+CELL_RUNTIME_MIN = int(config["timeout_s"]) // 60 + 5
+
+
 def figure_path(workload, name):
     return f"results/figures/{workload}/{name}.png"
 

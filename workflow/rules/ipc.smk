@@ -19,9 +19,10 @@ rule measure_ipc:
         pattern="|".join(ipc_mechanism.PATTERNS),
     conda:
         ENVIRONMENT
-    threads: cell_threads
+    threads: ipc_threads  # the receiver and its P senders, each pinned to a CPU
     resources:
         mpbench_timing=1,
+        runtime=CELL_RUNTIME_MIN,
     params:
         python=sys.executable,
         options=ipc_options,

@@ -24,6 +24,13 @@ def mechanism_file(wildcards):
     return workdir_relative(ipc_mechanism.script(wildcards.mechanism))
 
 
+def ipc_threads(wildcards):
+    """The CPUs a cell pins, its receiver and its P senders (Mechanism.cpus): under Slurm
+    its cpus_per_task; locally Snakemake lowers it to --cores, as for a strategy's cell."""
+    described = ipc_mechanism.describe(wildcards.mechanism)
+    return described.cpus(int(wildcards.processes))
+
+
 def ipc_options(wildcards):
     return EXPERIMENT.ipc.options(config["timeout_s"]) if EXPERIMENT.ipc else ""
 

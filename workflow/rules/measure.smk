@@ -20,9 +20,7 @@ rule measure_cell:
     threads: cell_threads
     resources:
         mpbench_timing=1,
-        # minutes of wall time a batch system gives the job (profiles/slurm): the cell's own
-        # timeout (past it, it ends itself) and a few minutes to start and write the record
-        runtime=int(config["timeout_s"]) // 60 + 5,
+        runtime=CELL_RUNTIME_MIN,
     params:
         python=sys.executable,
         warmups=config["warmups"],

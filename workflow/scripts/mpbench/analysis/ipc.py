@@ -7,7 +7,11 @@ receiver. Per cell this module reports:
   95 % interval, and the median against the raw pipe's at the same N and P (the floor);
 - throughput (stream): the median over batches of bytes / second, its interval, and its share
   of the memory-copy ceiling (`memcpy` at the same N: what one core can move at all);
-- time per message (every pattern): the median over batches, the y of the cost line.
+- time per message (every pattern): the median over batches, the y of the cost line;
+- the check cost (stream, pingpong): the checked batch's time per message (pingpong: per
+  round trip), measured apart from the timed batches, and how many times longer a message
+  takes when every one is checked (`check_ratio`: the checked batch's seconds per message
+  over the timed batches' median).
 
 The cost line of a mechanism (one pattern, one P) is time per message = a + b * N, fitted
 over all its batches at every N. Timings spread in proportion to their size (a 64 MiB
@@ -105,7 +109,7 @@ def cells_table(records: list[dict]) -> pd.DataFrame:
         row.update(
             messages=int(sum(rec["messages"])),
             repeats=int(rec["repeats"]),
-            check_s=float(rec["check_s"]),
+            **_check_cost(rec),
             secure=_secure(rec.get("security")),
         )
         rows.append(row)
@@ -113,6 +117,21 @@ def cells_table(records: list[dict]) -> pd.DataFrame:
     if cells.empty:
         return cells
     return _against_references(cells).sort_values([*RUN_KEYS, *CELL_KEYS], ignore_index=True)
+
+
+def _check_cost(rec: dict) -> dict:
+    """The checked batch beside the timed ones (NaN for a counter, which has none)."""
+    if rec["check_s"] is None:
+        return dict.fromkeys(
+            ("check_messages", "check_s", "check_per_message_s", "check_ratio"), np.nan
+        )
+    timed = stats.median([s / m for s, m in zip(rec["batch_s"], rec["messages"])])
+    return {
+        "check_messages": rec["check_messages"],
+        "check_s": rec["check_s"],
+        "check_per_message_s": rec["check_per_message_s"],
+        "check_ratio": rec["check_s"] / rec["check_messages"] / timed,
+    }
 
 
 def _secure(security: dict | None):
@@ -245,7 +264,8 @@ def markdown_tables(cells: pd.DataFrame, costs: pd.DataFrame) -> str:
             rows = ping[ping["n"] == n].sort_values("latency_median_s")
             out.append(f"\n### Round trip of a {_size(n)} message (pingpong)\n\n")
             out.append(
-                "| mechanism | median | 95 % CI | p99 | × raw pipe |\n|---|---:|---:|---:|---:|\n"
+                "| mechanism | median | 95 % CI | p99 | × raw pipe | checked |\n"
+                "|---|---:|---:|---:|---:|---:|\n"
             )
             for r in rows.itertuples():
                 ci = f"{_seconds(r.latency_low_s)} – {_seconds(r.latency_high_s)}"
@@ -253,7 +273,7 @@ def markdown_tables(cells: pd.DataFrame, costs: pd.DataFrame) -> str:
                 out.append(
                     f"| {r.mechanism}{' (reference)' if r.reference else ''} | "
                     f"{_seconds(r.latency_median_s)} | {ci} | "
-                    f"{_seconds(r.latency_p99_s)} | {over} |\n"
+                    f"{_seconds(r.latency_p99_s)} | {over} | {_seconds(r.check_per_message_s)} |\n"
                 )
         stream = group[group["pattern"] == "stream"]
         if len(stream):
@@ -261,14 +281,16 @@ def markdown_tables(cells: pd.DataFrame, costs: pd.DataFrame) -> str:
             rows = stream[stream["n"] == n].sort_values("throughput_Bps", ascending=False)
             out.append(f"\n### Streaming {_size(n)} messages\n\n")
             out.append(
-                "| mechanism | throughput | 95 % CI | share of memcpy |\n|---|---:|---:|---:|\n"
+                "| mechanism | throughput | 95 % CI | share of memcpy | checked, per message |\n"
+                "|---|---:|---:|---:|---:|\n"
             )
             for r in rows.itertuples():
                 ci = f"{_rate(r.throughput_low_Bps)} – {_rate(r.throughput_high_Bps)}"
                 share = f"{r.ceiling_share:.0%}" if np.isfinite(r.ceiling_share) else "—"
                 out.append(
                     f"| {r.mechanism}{' (reference)' if r.reference else ''} | "
-                    f"{_rate(r.throughput_Bps)} | {ci} | {share} |\n"
+                    f"{_rate(r.throughput_Bps)} | {ci} | {share} | "
+                    f"{_seconds(r.check_per_message_s)} |\n"
                 )
     if len(costs):
         rows = costs[costs["processes"] == 1].sort_values(["pattern", "a_s"])

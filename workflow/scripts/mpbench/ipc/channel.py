@@ -7,6 +7,11 @@ sender process (as Process arguments: picklable under the start methods the mech
 declares). A sender calls `attach()` once, then `send` and `receive` (or `increment`, for
 the counter pattern); the receiver calls the Channel's `receive` and `reply`. Buffers are
 bytes-like objects of N bytes; a receiver's buffer may be reused by the next receive.
+
+When `receive` returns, the message must be the receiver's own, as a program would need it
+(copied out of a shared slot before the slot is freed, read into the receiver's buffer):
+a timed batch only receives, and checks nothing (mpbench.ipc.runner), so what `receive`
+leaves to be done later would not be timed.
 """
 
 

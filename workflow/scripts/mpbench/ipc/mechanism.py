@@ -77,6 +77,11 @@ class Mechanism:
         """The sender counts P it runs at, of those asked for."""
         return (1,) if self.in_process else tuple(processes)
 
+    def cpus(self, processes: int) -> int:
+        """The CPUs a cell of P senders pins (mpbench.ipc.runner.pinned): the receiver's and
+        one per sender; one for a mechanism that starts no process."""
+        return 1 if self.in_process else processes + 1
+
     def check_cell(self, pattern: str, n: int, processes: int, start_method: str | None):
         """Raise ValueError naming what is wrong with this cell and what is allowed."""
         from mpbench.ipc.payload import MAX_SENDERS

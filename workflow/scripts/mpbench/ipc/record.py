@@ -5,7 +5,7 @@ from pathlib import Path
 
 from mpbench import record
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: a checked batch apart from the timed ones (check_messages, check_s)
 SCHEMA_PATH = record.SCHEMA_PATH.with_name("ipc_record.schema.json")
 PER_BATCH = ("messages", "batch_s", "per_message_s", "throughput_Bps")
 

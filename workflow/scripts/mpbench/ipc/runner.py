@@ -4,16 +4,31 @@ The P senders start first and say they are ready; only then does a batch begin, 
 start-up is timed. A batch asks each sender for `count` messages (or round trips, or counter
 updates); the count is calibrated first, doubling (or scaled up from the last batch's time)
 until a batch lasts at least `min_batch_s`, and the cell then times `repeats` batches of
-that count (a batch that falls short is run again with more). Every message is checked
-(mpbench.ipc.payload) outside the clock; a wrong one fails the cell with CorruptMessage
-and no record.
+that count (a batch that falls short is run again with more).
+
+Timed batches (the calibration ones too, which must predict them) check nothing while the
+clock runs, and the clock never subtracts anything: what it measures is the traffic alone.
+Checking inside the clock would time the check; timing around each check and subtracting it
+would take off the clock the work the senders do meanwhile (a sender fills the next slot or
+the pipe while the receiver checks), and inflate the rate. So after the timed batches, one
+**checked batch** of the same messages (the same count per sender, the same N) runs, in
+which every message is compared to the byte (mpbench.ipc.payload); a wrong one fails the cell
+with CorruptMessage and no record. Its time is kept as the check cost (`check_s`).
+
+What "receive" means is the same in both kinds of batch: the receiver owns each message it
+received, as a program would (mpbench.ipc.channel): copied out of its slot before the slot
+is freed (shared_memory, mmap_anonymous), read into the receiver's buffer (pipe_bytes,
+raw_pipe), a new bytes object (pipe_pickle, the queues), copied (memcpy).
 
 - stream: the receiver's clock runs from the moment it tells the senders to go until the
-  last message is in, less the time spent checking each message as it arrives;
-- pingpong: each sender times each round trip itself (the receiver echoes); the batch's
-  time is the slowest sender's total, the echoes are checked by their senders;
-- counter: the receiver's clock runs from "go" until every sender says it is done; the
-  counter is then checked: P x count.
+  last message is received; in the checked batch, the same span with a check after each
+  receive;
+- pingpong: each sender times each of its round trips itself, from before its send until
+  its echo is received (the receiver echoes); the batch's time is the slowest sender's
+  total. In the checked batch each sender checks every echo and times its whole loop;
+- counter: the receiver's clock runs from "go" until every writer says it is done; the
+  counter is then checked, P x count, in every batch (no writer runs by then, so nothing
+  is hidden from the clock); there is no checked batch.
 """
 
 import contextlib
@@ -21,19 +36,17 @@ import itertools
 import math
 import multiprocessing
 import os
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from mpbench import metadata, stats, status
 from mpbench.ipc import sender as sending
+from mpbench.ipc.batches import BATCHES, Batch, timed_batches
 from mpbench.ipc.mechanism import Mechanism
 from mpbench.ipc.payload import Checker, CorruptMessage, pattern, stamp
 from mpbench.ipc.record import SCHEMA_VERSION
 from mpbench.timing import check_leftovers
 from mpbench.watchdog import guarded
 
-GROWTH_MAX = 64  # calibration scales a batch up by at most this factor at a time
-GROWTH_MARGIN = 1.2  # ... aiming this far past min_batch_s
 P99 = 0.99
 
 
@@ -66,18 +79,11 @@ class Cell:
         }
 
 
-@dataclass
-class Batch:
-    messages: int  # all senders
-    seconds: float
-    check_s: float
-    round_trips: list[float] = field(default_factory=list)  # pingpong: every sender's
-
-
 class Senders:
     """The sender processes of a cell, each with a control pipe (mpbench.ipc.sender)."""
 
     def __init__(self, context, endpoints: list, n: int):
+        self.size = len(endpoints)
         self.controls, self.processes, self._theirs = [], [], []
         for index, endpoint in enumerate(endpoints):
             ours, theirs = context.Pipe()
@@ -114,9 +120,9 @@ class Senders:
             for control in self.controls:
                 control.close()
 
-    def go(self, pattern_: str, count: int) -> None:
+    def go(self, pattern_: str, count: int, checked: bool) -> None:
         for control in self.controls:
-            control.send((pattern_, count))
+            control.send((pattern_, count, checked))
 
     def feed(self) -> None:
         """(Senders in other processes send by themselves.)"""
@@ -135,7 +141,7 @@ class InProcess(Senders):
 
     def __init__(self, endpoints: list, n: int):
         (self.endpoint,) = endpoints
-        self.message, self.sequence = pattern(n), 0
+        self.size, self.message, self.sequence = 1, pattern(n), 0
 
     def __enter__(self) -> "InProcess":
         self.endpoint.attach()
@@ -144,7 +150,7 @@ class InProcess(Senders):
     def __exit__(self, *_) -> None:
         self.endpoint.close()
 
-    def go(self, pattern_: str, count: int) -> None:
+    def go(self, pattern_: str, count: int, checked: bool) -> None:
         pass
 
     def feed(self) -> None:
@@ -154,83 +160,6 @@ class InProcess(Senders):
 
     def collect(self) -> list[dict]:
         return [{}]
-
-
-def _stream(channel, senders: Senders, checker: Checker, count: int) -> Batch:
-    clock, check_s, messages = time.perf_counter, 0.0, count * checker.senders
-    started = clock()
-    senders.go("stream", count)
-    for _ in range(messages):
-        senders.feed()
-        sender, message = channel.receive()
-        checking = clock()
-        checker.check(message, sender)
-        check_s += clock() - checking
-    seconds = clock() - started - check_s
-    senders.collect()
-    return Batch(messages, seconds, check_s)
-
-
-def _pingpong(channel, senders: Senders, checker: Checker, count: int) -> Batch:
-    processes = checker.senders
-    senders.go("pingpong", count)
-    for _ in range(count * processes):
-        sender, message = channel.receive()
-        if sender is None:  # the message names it: its first byte (mpbench.ipc.payload)
-            sender = memoryview(message).cast("B")[0]
-            if sender >= processes:
-                raise CorruptMessage(f"a message names sender {sender} of {processes}")
-        channel.reply(sender, message)
-    results = senders.collect()
-    return Batch(
-        count * processes,
-        max(sum(r["round_trips"]) for r in results),
-        sum(r["check_s"] for r in results),
-        [t for r in results for t in r["round_trips"]],
-    )
-
-
-def _counter(channel, senders: Senders, checker: Checker, count: int) -> Batch:
-    clock, processes = time.perf_counter, checker.senders
-    channel.reset()
-    started = clock()
-    senders.go("counter", count)
-    senders.collect()
-    seconds = clock() - started
-    value = channel.value()
-    if value != processes * count:
-        raise CorruptMessage(
-            f"the counter is {value} after {processes} writers added 1 {count} times each; "
-            f"expected {processes * count}"
-        )
-    return Batch(count * processes, seconds, clock() - started - seconds)
-
-
-BATCHES = {"stream": _stream, "pingpong": _pingpong, "counter": _counter}
-
-
-def grown(count: int, seconds: float, min_batch_s: float) -> int:
-    """More messages per sender, for a batch of `count` that lasted only `seconds`."""
-    wanted = math.ceil(count * GROWTH_MARGIN * min_batch_s / max(seconds, 1e-9))
-    return min(count * GROWTH_MAX, max(count * 2, wanted))
-
-
-def timed_batches(run_batch, repeats: int, min_batch_s: float) -> list[Batch]:
-    """`repeats` batches that each last at least `min_batch_s`. The messages per sender are
-    calibrated first (from 1, batches checked, not kept); a batch that still falls short
-    (the first ones run on a cold cache) is not kept either, and the count grows again."""
-    count, label = 1, "calibration"
-    batches: list[Batch] = []
-    while len(batches) < repeats:
-        batch = run_batch(count, label)
-        if batch.seconds < min_batch_s:
-            count = grown(count, batch.seconds, min_batch_s)
-        elif label == "calibration":
-            label = "batch 1"
-        else:
-            batches.append(batch)
-            label = f"batch {len(batches) + 1}"
-    return batches
 
 
 def run_cell(cell: Cell, repeats: int, min_batch_s: float) -> dict:
@@ -263,14 +192,19 @@ def _run_cell(cell: Cell, repeats: int, min_batch_s: float, run_id: str, scratch
         batch = BATCHES[cell.pattern]
         with senders:
 
-            def run_batch(count: int, label: str) -> Batch:
+            def run_batch(count: int, label: str, checked: bool = False) -> Batch:
                 status.enter(f"{label} ({cell.pattern}, {count} per sender)", "")
-                return batch(channel, senders, checker, count)
+                return batch(channel, senders, checker, count, checked)
 
             with pinned(senders) as placement:
                 status.enter("settling before the batches", "")
                 metadata.wait_for_quiet()  # as a strategy's cell does (mpbench.metadata)
                 batches = timed_batches(run_batch, repeats, min_batch_s)
+                check = (
+                    None  # every counter batch is checked, after its clock
+                    if cell.pattern == "counter"
+                    else run_batch(batches[-1].count, "checked batch", checked=True)
+                )
         security = channel.security()
     finally:
         channel.close()
@@ -290,12 +224,25 @@ def _run_cell(cell: Cell, repeats: int, min_batch_s: float, run_id: str, scratch
             [b.messages * cell.n / b.seconds for b in batches] if cell.pattern == "stream" else None
         ),
         "checked": True,
-        "check_s": sum(b.check_s for b in batches),
+        **check_fields(check, cell.pattern),
         "security": security,
         "placement": placement,
         "started_at": started_at,
         "finished_at": metadata.now_iso(),
         "environment": environment,
+    }
+
+
+def check_fields(check: Batch | None, pattern_: str) -> dict:
+    """What the record says of the checked batch (None: a counter has none): its messages,
+    seconds and seconds per message (pingpong: per round trip of the slowest sender)."""
+    if check is None:
+        return dict.fromkeys(("check_messages", "check_s", "check_per_message_s"))
+    per = check.count if pattern_ == "pingpong" else check.messages
+    return {
+        "check_messages": check.messages,
+        "check_s": check.seconds,
+        "check_per_message_s": check.seconds / per,
     }
 
 
