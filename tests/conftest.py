@@ -14,8 +14,8 @@ for folder in (SCRIPTS, STRATEGIES):
 @pytest.fixture(autouse=True)
 def _no_kept_pool_outlives_a_test():
     """What the harness does as a cell ends: stop a pool a strategy kept alive across its
-    runs (Job.kept, loky_warm), so that a test calling a strategy directly leaves no worker
-    for the next test's leftover checks."""
+    runs (Job.kept: every POOL = "warm" strategy), so that a test calling one directly
+    leaves no worker for the next test's leftover checks."""
     yield
     from mpbench.job import stop_kept
 

@@ -1,7 +1,9 @@
-"""The strategies beyond the standard library (joblib_parallel, loky_cold, loky_warm,
-dask_distributed) through the real harness: their records say what their engine did, a
-pool kept alive across runs is stopped with the cell, and dask_distributed runs on a real
-`dask scheduler` + `dask worker` cluster started here on 127.0.0.1.
+"""The strategies beyond the standard library (joblib_parallel, joblib_warm, loky_cold,
+loky_warm, dask_distributed, dask_warm) and the warm standard-library pools through the real
+harness: their records say what their engine did and whether their pool was cold or warm, a
+pool kept alive across runs is stopped with the cell, mmap_file is measured against
+single_mmap, and dask_distributed runs on a real `dask scheduler` + `dask worker` cluster
+started here on 127.0.0.1.
 
 (Their answers under every N and P are checked with the others' in test_strategies.py and
 test_array.py, their faults in test_faults.py.)
@@ -15,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import psutil
 import pytest
 
@@ -91,7 +94,8 @@ def test_a_warm_pool_starts_once_per_cell_and_is_stopped_with_it(python, tmp_pat
     cold = run_cell(python, tmp_path, "loky_cold", "--n", 10**4, "--processes", 2)
     warm = run_cell(python, tmp_path, "loky_warm", "--n", 10**4, "--processes", 2)
     assert cold["answer"] == warm["answer"] == 1229
-    assert (cold["engine"], warm["engine"]) == ({"pool": "cold"}, {"pool": "warm"})
+    assert (cold["pool"], warm["pool"]) == ("cold", "warm")  # as the scripts declare (POOL)
+    assert "engine" not in cold and "engine" not in warm
     # a cold run starts two interpreters; a warm one only takes the running executor
     assert min(cold["phases_s"]["startup"]) > 0.02
     assert max(warm["phases_s"]["startup"]) < 0.005
@@ -102,6 +106,8 @@ def test_a_warm_pool_starts_once_per_cell_and_is_stopped_with_it(python, tmp_pat
 
 KEPT = """
 import multiprocessing
+
+POOL = "warm"
 
 def _idle(conn):
     conn.recv()
@@ -141,6 +147,112 @@ def test_a_kept_process_is_spared_after_each_run_and_must_be_gone_when_the_cell_
     done = run_script(python, script, "--n", 1000, *ROUNDS)
     assert done.returncode == 1
     assert "the pool kept alive across runs left 1 process(es) running" in done.stderr
+
+
+# --- warm twins of the others ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "cold,warm,args",
+    [
+        ("pool_map", "pool_map_warm", ("--start-method", "spawn")),
+        ("process_pool_executor", "process_pool_executor_warm", ("--start-method", "forkserver")),
+        ("joblib_parallel", "joblib_warm", ()),
+        ("dask_distributed", "dask_warm", ()),
+    ],
+)
+def test_a_warm_twin_starts_its_workers_before_the_timed_runs_and_stops_them_with_the_cell(
+    python, tmp_path, cold, warm, args
+):
+    before = joblib_folders()
+    runs = {
+        name: run_cell(python, tmp_path, name, "--n", 10**4, "--processes", 2, *args)
+        for name in (cold, warm)
+    }
+    assert runs[cold]["answer"] == runs[warm]["answer"] == 1229
+    assert (runs[cold]["pool"], runs[warm]["pool"]) == ("cold", "warm")
+    assert runs[cold]["baseline"] == runs[warm]["baseline"] == "single"
+    # a cold run starts two interpreters; a warm one only takes the running pool
+    assert min(runs[cold]["phases_s"]["startup"]) > 0.01
+    assert max(runs[warm]["phases_s"]["startup"]) < 0.005
+    # the kept pool's workers are the memory baseline's idle workers
+    assert runs[warm]["memory"]["baseline"]["processes"] >= 3
+    assert joblib_folders() <= before
+    assert not list(tmp_path.glob("mpbench-*"))
+
+
+def test_a_strategy_that_declares_a_warm_pool_but_keeps_none_fails_the_cell(python, tmp_path):
+    script = fake_strategy(
+        tmp_path,
+        'POOL = "warm"\n\ndef primes(job):\n    job.lap("startup")\n'
+        "    return count_primes_in(range(2, job.n + 1))\n",
+        name="liar",
+    )
+    done = run_script(python, script, "--n", 1000, *ROUNDS)
+    assert done.returncode == 1
+    assert "declares POOL = 'warm' but its priming run kept nothing" in done.stderr
+
+
+def test_mmap_file_is_measured_against_single_mmap_which_maps_its_input(python, tmp_path):
+    mapped = run_cell(
+        python, tmp_path, "mmap_file", "--workload", "array", "--n", 10**5, "--processes", 2
+    )
+    assert mapped["answer"] == array.expected_digest(10**5)
+    assert mapped["baseline"] == "single_mmap" and mapped["pool"] == "cold"
+    alone = run_cell(python, tmp_path, "single_mmap", "--workload", "array", "--n", 10**5)
+    assert alone["answer"] == array.expected_digest(10**5) and alone["baseline"] == "single"
+
+
+def test_engines_table_prints_each_cold_strategy_beside_its_warm_twin(tmp_path):
+    sys.path.insert(0, str(SCRIPTS))
+    import engines_table
+
+    row = dict(workload="primes", n=10**4, processes=2, split="static", skipped="", cores=2)
+    values = dict(speedup_low=1.0, speedup_high=1.2, baseline_pss_bytes=1e6, peak_pss_bytes=3e6)
+    cells = pd.DataFrame(
+        [
+            {
+                **row,
+                **values,
+                "strategy": "pool_map",
+                "start_method": "fork",
+                "speedup": 1.1,
+                "startup_median_s": 0.012,
+            },
+            {
+                **row,
+                **values,
+                "strategy": "pool_map_warm",
+                "start_method": "fork",
+                "speedup": 1.9,
+                "startup_median_s": 0.0,
+            },
+            {
+                **row,
+                **values,
+                "strategy": "loky_cold",
+                "start_method": "loky",
+                "speedup": 0.5,
+                "startup_median_s": 0.1,
+            },
+            {
+                **row,
+                **values,
+                "strategy": "pool_map_warm",
+                "start_method": "spawn",
+                "speedup": 9.9,
+                "startup_median_s": 0.0,
+            },
+        ]
+    )
+    text = engines_table.table(cells, None)
+    lines = [line for line in text.splitlines() if line.startswith("| pool_map ")]
+    assert lines == [
+        "| pool_map | pool_map_warm | static | 1.10 [1.00, 1.20] | 1.90 [1.00, 1.20] | "
+        "12.0 ms | 0.0 ms | 2 MB | 2 MB |"
+    ]
+    assert "| loky_cold | loky_warm | static | 0.50 [1.00, 1.20] | – | 100.0 ms | – |" in text
+    assert "9.90" not in text  # spawn's cells are not fork's
 
 
 # --- dask_distributed ----------------------------------------------------------------------

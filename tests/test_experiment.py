@@ -338,8 +338,8 @@ BAD_CONFIGS = [
     (
         {"workloads": [{"name": "array", "n": [10], "strategies": ["single", "numpy_sieve"]}]},
         "config key 'workloads[0].strategies': 'numpy_sieve' cannot run workload 'array'; allowed: "
-        "dask_distributed, joblib_parallel, loky_cold, loky_warm, manager, mmap_anonymous, "
-        "mmap_file, pipe, ",
+        "dask_distributed, dask_warm, joblib_parallel, joblib_warm, loky_cold, loky_warm, "
+        "manager, mmap_anonymous, mmap_file, pipe, pool_apply_async, ",
     ),
     (
         {"workloads": [{"name": "array", "n": [10], "strategies": ["pipe"]}]},
@@ -698,3 +698,22 @@ def test_an_engines_own_start_method_is_declared_once_and_checked():
         Strategy.of({**base, "OWN_START_METHOD": "loky", "START_METHODS": ("fork",)})
     with pytest.raises(ValueError, match="goes with neither START_METHODS nor STARTS_PROCESSES"):
         Strategy.of({**base, "OWN_START_METHOD": "loky", "STARTS_PROCESSES": False})
+
+
+def test_a_strategys_pool_and_baseline_are_declared_once_and_checked():
+    from mpbench.experiment import registry
+    from mpbench.strategy import Strategy
+
+    base = {"SPLITS": ("static",), "__file__": "mine.py", "array": lambda job: 0}
+    assert (Strategy.of(base).pool, Strategy.of(base).baseline) == ("cold", "single")
+    mine = Strategy.of({**base, "POOL": "warm", "BASELINE": "single_mmap"})
+    assert (mine.pool, mine.baseline) == ("warm", "single_mmap")
+    with pytest.raises(ValueError, match="POOL must be one of cold, warm, got 'hot'"):
+        Strategy.of({**base, "POOL": "hot"})
+    with pytest.raises(ValueError, match="BASELINE must name a strategy script, one of .*single"):
+        Strategy.of({**base, "BASELINE": "singel"})
+    # only mmap_file has another baseline than single: the one that maps its input as it does
+    others = {n: registry.baseline(n) for n in registry.names() if registry.baseline(n) != "single"}
+    assert others == {"mmap_file": "single_mmap"}
+    assert registry.workloads("single_mmap") == ["array"]
+    assert not registry.starts_processes("single_mmap")

@@ -1,6 +1,8 @@
 """Every strategy of the primes workload gives the exact count for any N >= 2 and P >= 1.
 (The array workload's strategies: tests/test_array.py.)"""
 
+import time
+
 import pytest
 
 from mpbench import processes, timing
@@ -117,12 +119,14 @@ def test_engines_start_their_workers_their_own_way_and_refuse_multiprocessings()
     own = {s: registry.describe(s).own_start_method for s in registry.names()}
     assert {s: m for s, m in own.items() if m is not None} == {
         "joblib_parallel": "loky",
+        "joblib_warm": "loky",
         "loky_cold": "loky",
         "loky_warm": "loky",
         "dask_distributed": "dask",
+        "dask_warm": "dask",
     }
     assert registry.own_start_methods() == ("dask", "loky")
-    for name in ("joblib_parallel", "dask_distributed"):
+    for name in ("joblib_parallel", "joblib_warm", "dask_distributed", "dask_warm"):
         method = own[name]
         assert registry.start_methods(name) == (method,)
         assert registry.describe(name).resolve_start_method(None) == method
@@ -172,3 +176,48 @@ def test_process_strategies_mark_phases_that_add_up(name, method):
     assert phases is not None, f"{name} does not mark start-up and compute"
     assert all(value >= 0 for value in phases.values())
     assert sum(phases.values()) == pytest.approx(finished - started, abs=1e-9)
+
+
+def test_warm_and_cold_are_declared_once_and_each_warm_strategy_has_its_cold_twin():
+    pools = {s: registry.describe(s).pool for s in registry.names()}
+    warm = {s for s, pool in pools.items() if pool == "warm"}
+    assert warm == {
+        "pool_map_warm",
+        "process_pool_executor_warm",
+        "joblib_warm",
+        "loky_warm",
+        "dask_warm",
+    }
+    assert set(pools.values()) == {"cold", "warm"}
+    twins = {
+        "joblib_warm": "joblib_parallel",
+        "loky_warm": "loky_cold",
+        "dask_warm": "dask_distributed",
+    }
+    for name in warm:
+        cold = twins.get(name, name.removesuffix("_warm"))
+        assert pools[cold] == "cold" and registry.workloads(cold) == registry.workloads(name)
+        assert registry.start_methods(cold) == registry.start_methods(name)
+
+
+@pytest.mark.parametrize("name", ["pool_map_warm", "process_pool_executor_warm", "joblib_warm"])
+def test_a_warm_pool_is_started_by_the_first_run_and_reused_by_the_next(name):
+    module = registry.load(name)
+    context = registry.describe(name).context(registry.describe(name).resolve_start_method(None))
+
+    def job(n):
+        return Job("primes", n, 2, "dynamic", split_work(n, 2, "dynamic"), context)
+
+    try:
+        assert module.primes(job(7920)) == 1000  # the cell's first run starts the pool
+        workers = {p.pid for p in processes.live_descendants()}
+        assert len(workers) >= 2
+        second = job(10**6)
+        started = time.perf_counter()
+        assert module.primes(second) == 78498  # pi(10^6)
+        # the same workers, and its start-up only took the running pool: no worker started
+        assert {p.pid for p in processes.live_descendants()} == workers
+        assert second.marks["startup"] - started < 0.005
+    finally:
+        stop_kept()
+    assert processes.live_descendants() == []

@@ -75,6 +75,10 @@ def strategy_script(wildcards):
     return workdir_relative(registry.script(wildcards.strategy))
 
 
+def baseline_script(wildcards):
+    return workdir_relative(registry.script(registry.baseline(wildcards.strategy)))
+
+
 def cell_options(wildcards):
     """Command-line options of a cell beyond its wildcards."""
     return EXPERIMENT.cell_options(wildcards)

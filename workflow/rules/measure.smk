@@ -2,14 +2,16 @@
 # measured processes) that kills its own process tree if the cell outlives timeout_s.
 # The resource `mpbench_timing` (limit 1, in profiles/default) keeps two timing jobs from
 # ever running at once, whatever --cores says.
-# Every round of a cell also times the baseline (single), so its script is an input of
-# every cell: editing it reruns them all; editing another strategy reruns only its cells.
+# Every round of a cell also times the strategy's baseline (its declared BASELINE: single,
+# or single_mmap for mmap_file), so that script is an input of the cell: editing single
+# reruns the cells measured against it, editing single_mmap only mmap_file's; editing
+# another strategy reruns only its own cells.
 
 
 rule measure_cell:
     input:
         strategy=strategy_script,
-        baseline=workdir_relative(registry.script(registry.BASELINE)),
+        baseline=baseline_script,
         harness=HARNESS,
     output:
         f"results/cells/{CELL}.json",

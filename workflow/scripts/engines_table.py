@@ -1,12 +1,15 @@
-"""Print the README's table of the engines against plain multiprocessing, from a results set.
+"""Print the README's tables of the engines and the pools, cold beside warm, from a results set.
 
     python workflow/scripts/engines_table.py [results] [--processes P]
 
-For each workload and N, at P (default: the machine's cores): the speedup over `single`
-with its 95 % interval, the start-up and teardown phases (medians over the rounds), and the
-process tree's peak memory (PSS) above the interpreters' own, for the engines
-(joblib_parallel, loky_cold, loky_warm, dask_distributed) beside the multiprocessing pools
-they replace (pool_map, process_pool_executor). Every number is read from
+For each workload and N, at P (default: the machine's cores), one row per pair of a cold
+strategy (its workers started in every timed run) and its warm twin (its workers kept
+across the cell's runs, started by the untimed priming run): the multiprocessing pools
+(pool_map, process_pool_executor and their _warm twins, under fork), joblib (joblib_parallel
+and joblib_warm), loky (loky_cold and loky_warm) and dask (dask_distributed and dask_warm).
+For each of the two: the speedup over its baseline with its 95 % interval, and the start-up
+phase (median over the rounds); then the peak memory (PSS) above the interpreters' own. A
+pair with one side not measured shows a dash there. Every number is read from
 results/summary/cells.csv: nothing is computed here that the summary did not.
 """
 
@@ -16,31 +19,16 @@ from pathlib import Path
 
 import pandas as pd
 
-ENGINES = ["joblib_parallel", "loky_cold", "loky_warm", "dask_distributed"]
-POOLS = ["pool_map", "process_pool_executor"]
-
-
-def table(cells: pd.DataFrame, processes: int | None) -> str:
-    out = []
-    cells = cells[cells["strategy"].isin(POOLS + ENGINES) & (cells["skipped"].fillna("") == "")]
-    for (workload, n), group in cells.groupby(["workload", "n"], sort=True):
-        p = processes or int(group["cores"].max())
-        rows = group[
-            (group["processes"] == p) & group["start_method"].isin(["fork", "loky", "dask"])
-        ]
-        if rows.empty:
-            continue
-        rows = rows.sort_values("speedup", ascending=False)
-        out.append(f"\n{workload}, N = {n:,}, P = {p}:\n\n")
-        out.append(
-            "| strategy | speedup [95 % CI] | start-up | teardown | peak memory above baseline |\n"
-            "|---|---:|---:|---:|---:|\n"
-        )
-        several = rows["split"].nunique() > 1
-        for r in rows.itertuples():
-            name = f"{r.strategy} ({r.split})" if several else r.strategy
-            out.append(f"| {name} | {' | '.join(columns(r))} |\n")
-    return "".join(out)
+# (cold, warm): the same calls, the workers started in every run or kept across the runs
+PAIRS = [
+    ("pool_map", "pool_map_warm"),
+    ("process_pool_executor", "process_pool_executor_warm"),
+    ("joblib_parallel", "joblib_warm"),
+    ("loky_cold", "loky_warm"),
+    ("dask_distributed", "dask_warm"),
+]
+START_METHODS = ["fork", "loky", "dask"]  # the stdlib pools' under fork, the engines' own
+DASH = "–"
 
 
 def columns(r) -> list[str]:
@@ -53,6 +41,43 @@ def columns(r) -> list[str]:
         f"{r.teardown_median_s * 1e3:.1f} ms",
         f"{memory:.0f} MB",
     ]
+
+
+def _side(row) -> list[str]:
+    """Speedup, start-up and memory of one side of a pair (a dash where not measured)."""
+    if row is None:
+        return [DASH] * 3
+    speedup, startup, _, memory = columns(row)
+    return [speedup, startup, memory]
+
+
+def table(cells: pd.DataFrame, processes: int | None) -> str:
+    out = []
+    names = [name for pair in PAIRS for name in pair]
+    cells = cells[cells["strategy"].isin(names) & (cells["skipped"].fillna("") == "")]
+    for (workload, n), group in cells.groupby(["workload", "n"], sort=True):
+        p = processes or int(group["cores"].max())
+        rows = group[(group["processes"] == p) & group["start_method"].isin(START_METHODS)]
+        if rows.empty:
+            continue
+        out.append(f"\n{workload}, N = {n:,}, P = {p}:\n\n")
+        out.append(
+            "| cold | warm | split | speedup, cold [95 % CI] | speedup, warm [95 % CI] | "
+            "start-up, cold | start-up, warm | peak memory above baseline, cold | warm |\n"
+            "|---|---|---|---:|---:|---:|---:|---:|---:|\n"
+        )
+        for cold, warm in PAIRS:
+            pair = rows[rows["strategy"].isin([cold, warm])]
+            for split in sorted(pair["split"].unique()):
+                found = {
+                    r.strategy: r for r in pair[pair["split"] == split].itertuples(index=False)
+                }
+                c, w = _side(found.get(cold)), _side(found.get(warm))
+                out.append(
+                    f"| {cold} | {warm} | {split} | {c[0]} | {w[0]} | {c[1]} | {w[1]} | "
+                    f"{c[2]} | {w[2]} |\n"
+                )
+    return "".join(out)
 
 
 def main(argv=None) -> int:

@@ -18,6 +18,7 @@ from mpbench.split import SINGLE, split_work
 from mpbench.strategy import Strategy, load_baseline
 from mpbench.timing import (
     LeftoverProcesses,
+    LeftoverSegments,
     RoundsPlan,
     WrongAnswer,
     checked_run,
@@ -65,6 +66,8 @@ class Cell:
             "strategy": self.strategy.name,
             "reference": self.strategy.reference,
             "data_path": self.strategy.data_path,
+            "pool": self.strategy.pool,
+            "baseline": self.strategy.baseline,
             "split": self.split,
             "n": self.n,
             "processes": self.processes,
@@ -112,7 +115,9 @@ def _run_cell(cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id) -> di
     started_s = processes.age_s()  # this interpreter's start and imports, before the cell
     spec = WORKLOADS[workload]
     context = strategy.context(start_method)
-    baseline = load_baseline()
+    baseline = load_baseline(strategy.baseline)
+    if workload not in baseline.runs:
+        raise ValueError(f"baseline {baseline.name!r} of {strategy.name!r} does not run {workload}")
     priming_n = min(n, PRIMING_N)
     sizes = sorted({priming_n, n})
     paths = {size: input_path(workload, size, scratch) for size in sizes}
@@ -155,6 +160,11 @@ def _run_cell(cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id) -> di
         "priming run",
     )
     clock["priming"] = time.perf_counter()
+    if (strategy.pool == "warm") != bool(job_module.KEPT):
+        raise RuntimeError(
+            f"{strategy.name} declares POOL = {strategy.pool!r} but its priming run kept "
+            f"{'nothing' if strategy.pool == 'warm' else 'a pool'} across runs (Job.kept)"
+        )
     # a pool the strategy keeps alive across runs (Job.kept), started by the priming run,
     # is the idle workers itself; an existing cluster's workers are not this cell's
     own_workers = strategy.starts_processes and cell.scheduler is None
@@ -181,6 +191,9 @@ def _run_cell(cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id) -> di
             f"the pool kept alive across runs left {len(leftovers)} process(es) running once "
             f"stopped (pids {[p.pid for p in leftovers]})"
         )
+    left = processes.remove_segments(run_id, scratch)
+    if left:
+        raise LeftoverSegments(f"the pool kept alive across runs left {', '.join(left)} behind")
     clock["rounds"] = time.perf_counter()
     background = {**metadata.Activity.now().since(activity), "settle_s": settle_s}
     load_after = metadata.load_average()
@@ -195,7 +208,6 @@ def _run_cell(cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id) -> di
         "answer": result.answer,
         "expected": expected[n],
         "correct": True,
-        "baseline": baseline.name,
         "warmups_s": result.warmups_s,
         "repeats_s": result.repeats_s,
         "baseline_s": result.baseline_s,

@@ -40,6 +40,8 @@ WATCHED_POOLS: list[tuple[object, list]] = []
 # What a strategy keeps alive across the runs of a cell (Job.kept): name -> Kept. The
 # harness spares its processes in the check after each run and stops it when the cell ends.
 KEPT: dict[str, "Kept"] = {}
+# The files and folders of what is kept (Job.kept_path): spared by the check after each run.
+KEPT_PATHS: set[str] = set()
 # What the strategy's engine says of the cell (Job.note), written into the record as "engine".
 NOTES: dict[str, object] = {}
 _names = itertools.count()  # makes segment names unique within a process
@@ -101,6 +103,14 @@ class Job:
         """A path in the cell's scratch folder for file-backed data, named like a segment."""
         return Path(self.scratch) / self.segment_name(tag)
 
+    def kept_path(self, tag: str, folder: str | os.PathLike | None = None) -> Path:
+        """A path (in `folder`, default the scratch folder) for a file or folder of a resource
+        kept across runs (Job.kept): named like a segment, so that a failed cell's clean-up
+        removes it, but spared by the check after each run; the resource's stop removes it."""
+        path = Path(folder or self.scratch) / self.segment_name(tag)
+        KEPT_PATHS.add(str(path))
+        return path
+
     def defer(self, callback: Callable, *args) -> None:
         """Call `callback(*args)` once the run's result has been checked, or on an error.
 
@@ -154,6 +164,62 @@ class Job:
             resource = start()
             KEPT[name] = Kept(resource, stop, frozenset(tree() - before))
         return KEPT[name].resource
+
+    def warm(self, name: str, start: Callable[[], object], stop: Callable[[object], None]):
+        """`kept(name, start, stop)` for a warm pool: the first run's start-up ends once
+        `start` has its workers running (it calls `started`), a later run's at once."""
+        resource = self.kept(name, start, stop)
+        if "startup" not in self.marks:  # a later run: the workers were already running
+            self.lap("startup")
+        return resource
+
+    def warm_pool(self):
+        """A multiprocessing.Pool of `processes` workers kept across the cell's runs (a
+        warm `pool`): started by the cell's first run, watched for a dead worker while it is
+        kept, terminated when the cell ends. The caller marks the end of compute."""
+
+        def start():
+            ready = self.ready_signal()
+            pool = self.context.Pool(self.processes, ready_after, (ready, None, (), self.workload))
+            watched = (pool, list(pool._pool))
+            WATCHED_POOLS.append(watched)
+            try:
+                self.started(ready, self.processes)
+            except BaseException:
+                stop((pool, watched))
+                raise
+            return pool, watched
+
+        def stop(kept) -> None:
+            pool, watched = kept
+            pool.terminate()  # idle workers, or a failed cell's: nothing is waited for
+            pool.join()
+            WATCHED_POOLS.remove(watched)
+
+        return self.warm("multiprocessing pool", start, stop)[0]
+
+    def warm_executor(self):
+        """A ProcessPoolExecutor of `processes` workers kept across the cell's runs (a warm
+        `executor`), all started by the cell's first run, shut down when the cell ends."""
+
+        def start():
+            from concurrent.futures import ProcessPoolExecutor
+
+            ready = self.ready_signal()
+            initargs = (ready, None, (), self.workload)
+            executor = ProcessPoolExecutor(self.processes, self.context, ready_after, initargs)
+            try:
+                for _ in range(self.processes):
+                    executor.submit(_nothing)
+                self.started(ready, self.processes)
+            except BaseException:
+                executor.shutdown(wait=True, cancel_futures=True)
+                raise
+            return executor
+
+        return self.warm(
+            "process pool executor", start, lambda e: e.shutdown(wait=True, cancel_futures=True)
+        )
 
     def ready_signal(self):
         """A semaphore each worker releases once it runs (see `signal_ready`)."""
@@ -268,9 +334,12 @@ def kept_pids() -> set[int]:
 def stop_kept() -> None:
     """Stop every kept resource, last started first (the harness calls this as the cell
     ends, and on a failure)."""
-    while KEPT:
-        _, kept = KEPT.popitem()
-        kept.stop(kept.resource)
+    try:
+        while KEPT:
+            _, kept = KEPT.popitem()
+            kept.stop(kept.resource)
+    finally:
+        KEPT_PATHS.clear()
 
 
 def sample_memory_now() -> float:

@@ -84,12 +84,16 @@ def kill_descendants(timeout_s: float = 5.0) -> list[int]:
 SHM_DIR = Path("/dev/shm")  # where POSIX shared memory segments are, on Linux
 
 
-def remove_segments(run_id: str, scratch: str | os.PathLike | None = None) -> list[str]:
+def remove_segments(
+    run_id: str, scratch: str | os.PathLike | None = None, spared: set[str] = frozenset()
+) -> list[str]:
     """Unlink every shared memory segment named after `run_id`, and every such file in
-    `scratch`; return their paths (empty when the run cleaned up after itself)."""
+    `scratch`, but the `spared` paths; return their paths (empty when the run cleaned up
+    after itself)."""
     found = sorted(SHM_DIR.glob(f"{run_id}*")) if SHM_DIR.is_dir() else []
     if scratch is not None:
         found += sorted(Path(scratch).glob(f"{run_id}*"))
+    found = [path for path in found if str(path) not in spared]
     for path in found:
         try:
             if path.is_dir():  # a folder of files (joblib's memory-mapping folder)

@@ -18,7 +18,12 @@ it runs (`def primes(job)`, `def array(job)`) and may declare:
 - ``REFERENCE = True`` for a yardstick that is not a way to parallelise (numpy_sieve);
 - ``DATA_PATH = "zero-copy"`` where the array workload's workers compute in the buffers the
   parent reads (shared memory, mappings, threads); the default, "copies", is for strategies
-  that pickle, pipe or proxy the data.
+  that pickle, pipe or proxy the data;
+- ``POOL = "warm"`` for one whose workers outlive the run (kept across the cell's runs with
+  Job.kept, started by the untimed priming run); the default, "cold", starts what it uses
+  inside every timed run. The harness checks the declaration against what the strategy kept;
+- ``BASELINE``: the one-process strategy its speedup is measured against, in every round
+  (default "single"; mmap_file: "single_mmap", which maps the input as it does).
 
 `Strategy.of(namespace)` reads these once; everything else (the harness, the registry, the
 record, and through the record the tables and figures) asks the Strategy.
@@ -32,7 +37,8 @@ from pathlib import Path
 from mpbench.split import SINGLE
 from mpbench.workloads import WORKLOADS
 
-BASELINE = "single"  # the strategy every speedup is measured against, in the same round
+BASELINE = "single"  # the default baseline: the strategy a speedup is measured against
+POOLS = ("cold", "warm")  # started in each run, or kept across the cell's runs (Job.kept)
 NO_START_METHOD = "none"  # the start method of a cell whose strategy starts no process
 DATA_PATHS = ("copies", "zero-copy")
 STRATEGIES_DIR = Path(__file__).resolve().parents[1] / "strategies"
@@ -44,6 +50,8 @@ DECLARED = (
     "EXISTING_CLUSTER",
     "REFERENCE",
     "DATA_PATH",
+    "POOL",
+    "BASELINE",
 )
 # The multiprocessing start method of the harness's own processes in a cell whose strategy
 # declares OWN_START_METHOD (its engine's workers are fresh interpreters, as under spawn).
@@ -62,6 +70,8 @@ class Strategy:
     data_path: str
     own_start_method: str | None = None  # its engine's own way of starting workers
     existing_cluster: bool = False  # it can use a running cluster (--scheduler)
+    pool: str = "cold"  # "warm": its workers are kept across the cell's runs (Job.kept)
+    baseline: str = BASELINE  # the strategy its speedup is measured against
 
     @classmethod
     def of(cls, namespace: dict, name: str | None = None) -> "Strategy":
@@ -74,6 +84,18 @@ class Strategy:
             raise ValueError(
                 f"strategy {name!r}: DATA_PATH must be one of {', '.join(DATA_PATHS)}, "
                 f"got {data_path!r}"
+            )
+        pool = namespace.get("POOL", "cold")
+        if pool not in POOLS:
+            raise ValueError(
+                f"strategy {name!r}: POOL must be one of {', '.join(POOLS)}, got {pool!r}"
+            )
+        baseline = namespace.get("BASELINE", BASELINE)
+        known = sorted(p.stem for p in STRATEGIES_DIR.glob("*.py") if not p.stem.startswith("_"))
+        if baseline not in known:
+            raise ValueError(
+                f"strategy {name!r}: BASELINE must name a strategy script, one of "
+                f"{', '.join(known)}; got {baseline!r}"
             )
         starts = bool(namespace.get("STARTS_PROCESSES", True))
         available = multiprocessing.get_all_start_methods()
@@ -103,6 +125,8 @@ class Strategy:
             data_path=data_path,
             own_start_method=own,
             existing_cluster=bool(namespace.get("EXISTING_CLUSTER", False)),
+            pool=pool,
+            baseline=baseline,
         )
 
     def context(self, start_method: str | None):
@@ -168,16 +192,16 @@ class Strategy:
         return requested
 
 
-def load_baseline() -> Strategy:
-    """The baseline strategy's script, imported from the strategies folder (the measured
-    process runs it in every round, beside the strategy)."""
+def load_baseline(name: str = BASELINE) -> Strategy:
+    """The baseline strategy's script (a strategy's declared BASELINE), imported from the
+    strategies folder (the measured process runs it in every round, beside the strategy)."""
     import importlib.util
     import sys
 
     if str(STRATEGIES_DIR) not in sys.path:  # its `import _bootstrap` needs the folder
         sys.path.insert(1, str(STRATEGIES_DIR))
-    path = STRATEGIES_DIR / f"{BASELINE}.py"
-    spec = importlib.util.spec_from_file_location(f"mpbench_baseline_{BASELINE}", path)
+    path = STRATEGIES_DIR / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"mpbench_baseline_{name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return Strategy.of(vars(module), BASELINE)
+    return Strategy.of(vars(module), name)

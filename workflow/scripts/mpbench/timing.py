@@ -1,6 +1,7 @@
 """The parent's timing loop: paired rounds of the baseline and the strategy, each run checked.
 
-A round runs the baseline (`single`, same workload and N) and the strategy back to back, in
+A round runs the baseline (the strategy's BASELINE, `single` unless it declares another;
+same workload and N) and the strategy back to back, in
 a random order that is recorded. Both see the same machine, so the round's ratio T1 / TP
 cancels whatever slows the host for longer than a round (mpbench.stats). Rounds go on until
 the speedup's interval is narrow enough, the cell's time budget is spent or the most rounds
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from mpbench import processes, stats, status
-from mpbench.job import Job, kept_pids, ready_after, sample_memory_now
+from mpbench.job import KEPT_PATHS, Job, kept_pids, ready_after, sample_memory_now
 from mpbench.workloads import PHASES, WORKLOADS
 
 # The interpreters' own memory (the baseline a cell's peak memory is judged against) is the
@@ -113,7 +114,7 @@ def check_leftovers(label: str, run_id: str, scratch, who: str, hint: str = "") 
             f"{label} returned with {len(leftovers)} process(es) still running "
             f"(pids {[p.pid for p in leftovers]}); every {who} must join what it starts"
         )
-    left = processes.remove_segments(run_id, scratch)
+    left = processes.remove_segments(run_id, scratch, spared=KEPT_PATHS)  # a warm pool's
     if left:
         raise LeftoverSegments(
             f"{label} returned leaving {', '.join(left)} behind; every {who} must unlink "

@@ -22,7 +22,6 @@ DATA_PATH = "copies"
 
 def primes(job: Job) -> int:
     executor = job.loky_executor()
-    job.note(pool="cold")
     try:
         counts = list(executor.map(count_primes_in, job.pieces))
         job.lap("compute")
@@ -39,7 +38,6 @@ def array(job: Job):
     data = job.read_input()
     job.lap("setup")
     executor = job.loky_executor()
-    job.note(pool="cold")
     try:
         output = np.concatenate(
             list(executor.map(compute, [data[p.start : p.stop] for p in job.pieces]))

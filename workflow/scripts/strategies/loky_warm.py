@@ -18,16 +18,13 @@ from mpbench.primes import count_primes_in
 SPLITS = ("static", "dynamic")
 OWN_START_METHOD = "loky"
 DATA_PATH = "copies"
+POOL = "warm"  # kept across the cell's runs (Job.kept), started by the priming run
 
 
 def warm_executor(job: Job):
     """The executor kept across the cell's runs, started by its first run; start-up ends
     here (at once, but in that first run)."""
-    executor = job.kept("loky executor", job.loky_executor, lambda e: e.shutdown(wait=True))
-    if "startup" not in job.marks:  # a later run: the workers were already running
-        job.lap("startup")
-    job.note(pool="warm")
-    return executor
+    return job.warm("loky executor", job.loky_executor, lambda e: e.shutdown(wait=True))
 
 
 def primes(job: Job) -> int:

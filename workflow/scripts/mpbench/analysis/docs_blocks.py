@@ -3,20 +3,15 @@ returning Markdown, registered by its name. The tables are the project's own ren
 (engines_table.py, mpbench.analysis.tables, mpbench.analysis.ipc); the sentences say what
 the snapshot's rows say, and say so plainly where a file or column is absent."""
 
+import engines_table  # (workflow/scripts/ is on the path of every script and test)
 import numpy as np
 import pandas as pd
 
 from mpbench.analysis import ipc
 from mpbench.analysis.docs_numbers import block
 
-# (started in the call, kept alive): the engines block pairs them; a missing one is left out
-PAIRS = [
-    ("pool_map", "pool_map_warm"),
-    ("process_pool_executor", "process_pool_executor_warm"),
-    ("joblib_parallel", "joblib_warm"),
-    ("loky_cold", "loky_warm"),
-    ("dask_distributed", "dask_warm"),
-]
+# (started in the call, kept alive): declared once, in engines_table.py
+PAIRS = engines_table.PAIRS
 OWN_METHODS = ("loky", "dask")
 ABSENT = "*Not in this snapshot.*"
 
@@ -140,8 +135,6 @@ def _engine_rows(cells: pd.DataFrame, workload: str, split: str = "dynamic") -> 
 @block
 def engines(snap) -> str:
     """The engines beside the pools, each started in the call beside its kept-alive twin."""
-    import engines_table
-
     cells = snap.csv("cells.csv")
     rows, n, cores = _engine_rows(cells, "primes")
     if not rows:
@@ -172,8 +165,6 @@ def engines_array(snap) -> str:
 @block
 def engines_all(snap) -> str:
     """Every engine and pool at every size (engines_table.py's own tables)."""
-    import engines_table
-
     return engines_table.table(snap.csv("cells.csv"), None).strip() or ABSENT
 
 

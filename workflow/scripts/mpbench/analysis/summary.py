@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from mpbench import metadata, stats
-from mpbench.strategy import NO_START_METHOD
+from mpbench.strategy import BASELINE, NO_START_METHOD
 from mpbench.workloads import PHASES
 
 CELL_KEYS = ["workload", "strategy", "start_method", "split", "n", "processes"]
@@ -211,6 +211,11 @@ def cells_table(records: list[dict]) -> pd.DataFrame:
                 **_memory(rec),
                 **_slurm(rec),
                 "data_path": rec["data_path"] if rec["payload_bytes"] is not None else "",
+                # whether its workers were started in each run or kept across the cell's
+                # runs, and the one-process strategy its speedup is against (older records:
+                # cold, single)
+                "pool": rec.get("pool", "cold"),
+                "baseline": rec.get("baseline", BASELINE),
                 # what an engine did (dask's cluster, joblib's memory-mapping, loky's pool)
                 "engine": "; ".join(f"{k}={v}" for k, v in sorted(rec.get("engine", {}).items())),
                 "answer": rec.get("answer"),

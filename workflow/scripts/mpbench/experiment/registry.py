@@ -31,6 +31,7 @@ __all__ = [
     "own_start_methods",
     "data_path",
     "is_reference",
+    "baseline",
 ]
 
 
@@ -106,3 +107,9 @@ def is_reference(name: str) -> bool:
     """A reference row: not a way to parallelise, but a yardstick such as a better algorithm
     in one process. It is shown beside the strategies, never ranked among them."""
     return describe(name).reference
+
+
+def baseline(name: str) -> str:
+    """The strategy a strategy's speedup is measured against (its BASELINE): timed beside it
+    in every round, so its script is an input of the strategy's cells."""
+    return describe(name).baseline

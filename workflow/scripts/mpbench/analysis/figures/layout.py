@@ -23,6 +23,7 @@ from .style import (  # noqa: E402
     NO_START_METHOD,
     PANEL_HEIGHT_IN,
     PHASE_COLOURS,
+    TEXT_COLUMNS,
     UNRESOLVED_MARKER,
     WIDTH_IN,
     strategy_order,
@@ -71,9 +72,9 @@ def clean(cells: pd.DataFrame) -> pd.DataFrame:
     if "start_method" not in cells:
         cells["start_method"] = NO_START_METHOD
     cells["start_method"] = cells["start_method"].fillna(NO_START_METHOD).astype(str)
-    for column in ("skipped", "data_path"):
-        values = cells[column] if column in cells else pd.Series("", index=cells.index)
-        cells[column] = values.map(lambda v: "" if pd.isna(v) else str(v).strip())
+    for column, default in TEXT_COLUMNS.items():
+        values = cells[column] if column in cells else pd.Series(default, index=cells.index)
+        cells[column] = values.map(lambda v, d=default: d if pd.isna(v) else str(v).strip())
     return cells
 
 

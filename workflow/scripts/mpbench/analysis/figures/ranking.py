@@ -84,13 +84,19 @@ def rank_strategies(cells: pd.DataFrame) -> tuple[int, pd.DataFrame]:
         pd.concat(parts, ignore_index=True) if parts else cells.iloc[0:0].assign(rank=[], group=[])
     )
 
+    # a warm pool (started before the timed runs) is not ranked unmarked beside cold ones
+    pools = parallel["pool"].nunique() > 1
+
     def label(row) -> str:
+        against = f" vs {row.baseline}" if row.baseline != BASELINE else ""
         if row.group == "reference":
-            return f"{row.strategy} (reference)"
+            return f"{row.strategy} (reference{against})"
         extra = [row.split] if several_splits else []
         if several_methods and row.start_method in MULTIPROCESSING_START_METHODS:
             extra.append(row.start_method)
-        text = " · ".join([row.strategy, *extra])
+        if pools:
+            extra.append(row.pool)
+        text = " · ".join([row.strategy, *extra]) + (f" ({against.strip()})" if against else "")
         return text + (" (oversubscribed)" if row.group == "oversubscribed" else "")
 
     return p, rows.assign(label=[label(row) for row in rows.itertuples()])
@@ -114,6 +120,9 @@ def speedup_ranking(cells: pd.DataFrame, path) -> Figure:
     bold): differences whose intervals overlap are not findings. The dotted line is the
     ideal speedup (= cores), the solid line 1 (= `single`): a point left of it loses to one
     process. Reference rows (another algorithm, P = 1) stand apart in grey, never ranked.
+    "warm" marks a strategy whose workers were started before its timed runs (kept across
+    them), "cold" one that starts them in every run; "vs single_mmap" a speedup over another
+    one-process baseline than `single` (the one that reads its input as the strategy does).
     """
     cells, skipped = layout.prepare(cells)
     cores = layout.cores_of(cells)
@@ -131,7 +140,8 @@ def speedup_ranking(cells: pd.DataFrame, path) -> Figure:
     )
     for n, ax in axes.items():
         _panel(ax, rows[rows["n"] == n].reset_index(drop=True), colours, cores, with_ci)
-        ax.set_xlabel(f"speedup over single at P = {p} (×, log scale)", fontsize=9)
+        over = "single" if (rows["baseline"] == BASELINE).all() else "single (or: vs …)"
+        ax.set_xlabel(f"speedup over {over} at P = {p} (×, log scale)", fontsize=9)
         ax.set_title(f"N = {n:,}", fontsize=10, fontweight="bold")
         if not (rows["n"] == n).any():
             layout.no_data(ax, f"no speedup at P = {p}")

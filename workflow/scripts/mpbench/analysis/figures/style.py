@@ -17,6 +17,9 @@ import pandas as pd  # noqa: E402
 # only; they import no strategy code.
 BASELINE = "single"
 NO_START_METHOD = "none"
+# text columns and their values where a cell (or an older table) has none: a pool started
+# in the run, a speedup over single
+TEXT_COLUMNS = {"skipped": "", "data_path": "", "pool": "cold", "baseline": BASELINE}
 # multiprocessing's start methods; any other name in the table is an engine's own (joblib's
 # and loky's "loky", dask's "dask"), whose cells belong to every sweep as "none"'s do
 MULTIPROCESSING_START_METHODS = ("fork", "spawn", "forkserver")
