@@ -62,7 +62,7 @@ class Job:
     input_path: str | None = None
     scratch: str = field(default_factory=tempfile.gettempdir)
     run_id: str = field(default_factory=new_run_id)
-    sample_memory: bool = False  # ask the supervisor for a sample at the end of compute
+    sample_memory: bool = False  # a memory run: a sample at the end of compute (mpbench.timing)
     scheduler: str | None = None  # an existing cluster's address (EXISTING_CLUSTER strategies)
     marks: dict[str, float] = field(default_factory=dict)
     paused_s: float = 0.0  # time the clock stood still while a memory sample was taken
