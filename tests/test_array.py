@@ -334,27 +334,35 @@ def memory_records(tmp_path_factory):
 
 
 @pytest.mark.integration
-def test_record_carries_memory_of_every_repeat_and_what_sampling_cost(memory_records):
+def test_record_carries_memory_of_every_memory_run_and_what_sampling_cost(memory_records):
     cell = memory_records["shared_memory"]
     assert cell["payload_bytes"] == cell["memory"]["payload_bytes"] == 16 * 4_000_000
     assert "windows" not in cell
     baseline = cell["memory"]["baseline"]
     assert baseline["samples"] >= timing.BASELINE_SAMPLES  # the ones asked for, at least
     assert baseline["processes"] == 4  # parent, 2 idle workers, resource tracker
-    for repeat in cell["memory"]["repeats"]:
-        # at least the sample taken at the end of compute, with the clock stopped
-        assert repeat["samples"] >= 1 and repeat["processes"] >= 3
-        assert repeat["peak_uss_bytes"] <= repeat["peak_pss_bytes"]
+    runs = cell["memory"]["runs"]
+    assert len(runs) == timing.MEMORY_RUNS
+    for run in runs:
+        # at least the sample taken at the end of compute
+        assert run["samples"] >= 1 and run["processes"] >= 3
+        assert run["peak_uss_bytes"] <= run["peak_pss_bytes"]
     sampler = cell["memory"]["sampler"]
     assert sampler["min_interval_s"] == memory.MIN_INTERVAL_S
     assert 0 < sampler["cpu_cores"] < 0.25
+    # no sample in a timed round: every one the supervisor took is in the memory baseline or
+    # a memory run, and sampling was on for less time than the rounds took
+    assert not cell["rounds"]["sampled"]
+    assert sampler["samples"] == baseline["samples"] + sum(run["samples"] for run in runs)
+    spent = cell["overhead_s"]
+    assert 0 < sampler["sampled_s"] <= spent["memory_baseline"] + spent["memory_runs"]
 
 
 @pytest.mark.integration
 def test_zero_copy_stays_near_one_payload_and_copying_grows(memory_records):
     # large, stable ratios (the README's table has the measured ones at every size)
     def extra_over_payload(cell):
-        peak = np.median([r["peak_pss_bytes"] for r in cell["memory"]["repeats"]])
+        peak = np.median([r["peak_pss_bytes"] for r in cell["memory"]["runs"]])
         return (peak - cell["memory"]["baseline"]["pss_bytes"]) / cell["payload_bytes"]
 
     assert 0.75 <= extra_over_payload(memory_records["shared_memory"]) <= 1.25

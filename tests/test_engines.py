@@ -63,7 +63,7 @@ def test_joblib_records_whether_it_memory_mapped_the_slices_and_leaves_no_folder
     assert small["engine"]["memmapped"] is False
     assert joblib_folders() <= before  # its memory-mapping folders are removed
     # loky's workers are the measured process's children: their memory is in the peak
-    assert big["memory"]["repeats"][0]["processes"] >= 3
+    assert big["memory"]["runs"][0]["processes"] >= 3
 
 
 def test_joblib_at_one_process_runs_in_the_calling_process_and_says_so(python, tmp_path):
@@ -352,7 +352,7 @@ def test_dask_uses_an_existing_cluster_and_records_its_address(python, tmp_path,
     # start-up is only connecting the client: no interpreter starts
     assert max(primes["phases_s"]["startup"]) < 0.5
     # the cluster's processes are not this cell's: the measured tree holds none of them
-    assert primes["memory"]["repeats"][0]["processes"] <= 2
+    assert primes["memory"]["runs"][0]["processes"] <= 2
     data = run_cell(
         python,
         tmp_path,

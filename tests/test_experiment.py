@@ -181,6 +181,18 @@ def test_the_schema_defaults_fit_each_other():
     assert list(experiment.start_methods) == ["fork", "spawn", "forkserver"]
 
 
+def test_memory_runs_default_is_the_command_lines():
+    """The config's default memory_runs and a strategy script's --memory-runs agree, and the
+    rule hands the config's value to every cell."""
+    from mpbench import timing
+
+    assert load({}).config["memory_runs"] == timing.MEMORY_RUNS
+    assert load({**TINY, "memory_runs": 5}).config["memory_runs"] == 5
+    rule = (SCHEMA.parents[1] / "rules" / "measure.smk").read_text()
+    assert "--memory-runs {params.memory_runs}" in rule
+    assert 'memory_runs=config["memory_runs"]' in rule
+
+
 @pytest.mark.parametrize("name", ["config", "quick", "full"])
 def test_shipped_configs_load(name):
     cells = cell_ids(load(shipped(name)))
@@ -406,6 +418,8 @@ BAD_CONFIGS = [
     ({"processes": [True]}, "config key 'processes[0]': True is not of type 'integer'"),
     ({"processes": "4"}, "config key 'processes': '4' is not of type 'array' (Process counts P"),
     ({"warmups": -1}, "config key 'warmups': -1 is less than the minimum of 0"),
+    ({"memory_runs": 0}, "config key 'memory_runs': 0 is less than the minimum of 1"),
+    ({"memory_runs": 2.0}, "config key 'memory_runs': 2.0 is not of type 'integer'"),
     ({"timeout_s": "soon"}, "config key 'timeout_s': 'soon' is not of type 'number'"),
     ({"timeout_s": 0}, "config key 'timeout_s': 0 is less than or equal to the minimum of 0"),
     ({"timeout_s": float("inf")}, "config key 'timeout_s': inf is not a finite number"),
@@ -545,6 +559,7 @@ NEAR_VALID = st.fixed_dictionaries(
             unique_by=lambda m: m if isinstance(m, str) else m["method"],
         ),
         "warmups": st.integers(0, 3),
+        "memory_runs": st.integers(1, 4),
         "timeout_s": st.floats(0.5, 1e3) | st.integers(1, 100),
         "cpu_affinity": st.lists(
             st.sampled_from(sorted(os.sched_getaffinity(0))), min_size=1, unique=True

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from conftest import STRATEGIES
-from mpbench import record, stats, timing
+from mpbench import environ, record, stats, timing
+from mpbench import job as job_module
 from mpbench.job import Job
 from test_harness import run_script
 
@@ -180,9 +181,97 @@ def test_a_real_cell_records_its_paired_rounds(tmp_path, python):
     assert cell["baseline"] == "single" and cell["answer"] == 2262  # pi(20000)
     assert len(cell["baseline_s"]) == len(cell["repeats_s"]) == len(cell["strategy_first"]) == 8
     assert cell["rounds"]["stop"] in ("interval narrow", "most rounds")
-    # memory and phases belong to the strategy's runs, one per round
-    assert len(cell["memory"]["repeats"]) == len(cell["phases_s"]["compute"]) == 8
+    # phases belong to the strategy's runs, one per round; memory to the memory runs after them
+    assert len(cell["phases_s"]["compute"]) == 8
+    assert len(cell["memory"]["runs"]) == timing.MEMORY_RUNS and not cell["rounds"]["sampled"]
     assert cell["data_path"] == "copies"
     spent = cell["overhead_s"]
     assert spent["rounds"] >= sum(cell["baseline_s"]) + sum(cell["repeats_s"])
-    assert spent["supervisor_total"] >= spent["rounds"] + spent["priming"]
+    assert spent["supervisor_total"] >= spent["rounds"] + spent["priming"] + spent["memory_runs"]
+
+
+class SamplerLog:
+    """Stands in for the supervisor's sampler (mpbench.job.ask_sampler): logs each request
+    with the run it came in, and makes a sample take `sample_s`."""
+
+    def __init__(self, sample_s: float = 0.0):
+        self.requests: list[tuple[bytes, str]] = []
+        self.run, self.sample_s = "outside", sample_s
+
+    def __call__(self, request: bytes = environ.SAMPLE) -> float:
+        self.requests.append((request, self.run))
+        return self.sample_s if request == environ.SAMPLE else 0.0
+
+    def strategy(self, job):
+        self.run = "strategy"
+        job.lap("startup")
+        job.lap("compute")
+        self.run = "outside"
+        return 4
+
+    def baseline(self, job):
+        self.run = "baseline"
+        job.lap("startup")
+        job.lap("compute")
+        self.run = "outside"
+        return 4
+
+
+@pytest.fixture
+def sampler_log(monkeypatch):
+    log = SamplerLog(sample_s=0.5)
+    monkeypatch.setattr(job_module, "ask_sampler", log)
+    monkeypatch.setattr(timing, "ask_sampler", log)
+    return log
+
+
+def test_timed_rounds_ask_the_sampler_for_nothing_and_nothing_pauses_their_clock(sampler_log):
+    plan = timing.RoundsPlan(min_rounds=3, max_rounds=3, budget_s=3600)
+    paused = []
+
+    def make_job():  # a job that would ask for a sample: the rounds must not let it
+        job = _job()
+        job.sample_memory = True
+        paused.append(job)
+        return job
+
+    result = timing.measure(
+        sampler_log.baseline, sampler_log.strategy, make_job, make_job, 4, plan, warmups=1
+    )
+    assert len(result.repeats_s) == 3 and len(paused) == 8
+    assert sampler_log.requests == []  # no sample asked for, periodic sampling never on
+    assert [job.paused_s for job in paused] == [0.0] * 8
+    # the memory runs after the rounds: sampling on around each, one sample at its compute's end
+    windows = timing.memory_runs(sampler_log.strategy, _job, 4, 2)
+    on, sample, off = environ.SAMPLING_ON, environ.SAMPLE, environ.SAMPLING_OFF
+    assert (
+        sampler_log.requests
+        == [
+            (on, "outside"),
+            (sample, "strategy"),
+            (off, "outside"),
+        ]
+        * 2
+    )
+    assert len(windows) == 2 and all(start < end for start, end in windows)
+    assert windows[0][1] <= windows[1][0]
+
+
+def test_sample_during_rounds_is_the_old_way_for_the_ab_only(sampler_log):
+    plan = timing.RoundsPlan(min_rounds=2, max_rounds=2, budget_s=3600)
+    jobs = []
+
+    def make_job():
+        jobs.append(_job())
+        return jobs[-1]
+
+    timing.measure(
+        sampler_log.baseline, sampler_log.strategy, make_job, make_job, 4, plan, sample_rounds=True
+    )
+    requests = sampler_log.requests
+    # on before the first round, off after the last; one sample per strategy run, none in
+    # the baseline's, each with the clock stopped
+    assert requests[0] == (environ.SAMPLING_ON, "outside")
+    assert requests[-1] == (environ.SAMPLING_OFF, "outside")
+    assert requests[1:-1] == [(environ.SAMPLE, "strategy")] * 2
+    assert sorted(job.paused_s for job in jobs) == [0.0, 0.0, 0.5, 0.5]

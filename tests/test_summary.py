@@ -52,6 +52,7 @@ def make_record(strategy, split, n, processes, repeats, host="alpha", cores=2, b
             "budget_s": 30,
             "stop": "most rounds",
             "seed": 1,
+            "sampled": False,
         },
         "phases_s": {"setup": None, "startup": None, "compute": None, "teardown": None},
         "background": {
@@ -64,9 +65,9 @@ def make_record(strategy, split, n, processes, repeats, host="alpha", cores=2, b
         "memory": {
             "payload_bytes": None,
             "baseline": {"samples": 3, "pss_bytes": 30e6, "uss_bytes": 20e6, "processes": 3},
-            "repeats": [
+            "runs": [  # the memory runs after the rounds, as many as asked for
                 {"samples": 2, "peak_pss_bytes": 40e6, "peak_uss_bytes": 25e6, "processes": 3}
-                for _ in repeats
+                for _ in range(2)
             ],
             "sampler": {"cpu_cores": 0.03},
         },
@@ -294,9 +295,14 @@ def make_array_record(strategy, n, processes, repeats, peaks, baseline=40e6, ski
     }
     rec["memory"]["payload_bytes"] = 16 * n
     rec["memory"]["baseline"]["pss_bytes"] = baseline
-    rec["memory"]["repeats"] = [
-        {"samples": 1, "peak_pss_bytes": peak, "peak_uss_bytes": peak, "processes": processes + 2}
-        for peak in peaks
+    rec["memory"]["runs"] = [
+        {
+            "samples": 0 if peak is None else index + 1,
+            "peak_pss_bytes": peak,
+            "peak_uss_bytes": peak,
+            "processes": processes + 2,
+        }
+        for index, peak in enumerate(peaks)
     ]
     if skipped:
         for key in (
@@ -325,7 +331,10 @@ def test_array_cells_carry_memory_per_payload_and_skipped_cells_no_numbers():
     ]
     cells = summary.cells_table(records).set_index("strategy")
     assert cells.loc["shared_memory", "payload_bytes"] == 16e6
-    assert cells.loc["shared_memory", "peak_pss_bytes"] == 53e6  # median of the repeats with a peak
+    # the median of the memory runs with a peak, and the fewest samples in one
+    assert cells.loc["shared_memory", "peak_pss_bytes"] == 53e6
+    assert cells.loc["shared_memory", "memory_samples"] == 0
+    assert cells.loc["single", "memory_samples"] == 1
     assert cells.loc["single", "pss_over_payload"] == pytest.approx(1.0625)
     assert cells.loc["shared_memory", "setup_median_s"] == pytest.approx(0.1)
     assert cells.loc["shared_memory", "speedup"] == pytest.approx(1.0 / 0.6)
@@ -336,4 +345,5 @@ def test_array_cells_carry_memory_per_payload_and_skipped_cells_no_numbers():
     assert "| (PSS − baseline) / payload |" in markdown
     assert "skipped: above the limit" in markdown
     repeats = summary.repeats_table(records)
-    assert len(repeats) == 6 and repeats["peak_pss_bytes"].isna().sum() == 1
+    # no memory per round: no round is sampled (the memory runs come after the rounds)
+    assert len(repeats) == 6 and not {"peak_pss_bytes", "memory_samples"} & set(repeats)

@@ -26,6 +26,7 @@ rule measure_cell:
     params:
         python=sys.executable,
         warmups=config["warmups"],
+        memory_runs=config["memory_runs"],
         rounds=" ".join(
             f"--{option} {config['rounds'][key]}"
             for option, key in (
@@ -41,6 +42,6 @@ rule measure_cell:
         "{params.python} {input.strategy:q}"
         " --workload {wildcards.workload} --n {wildcards.n}"
         " --processes {wildcards.processes} --split {wildcards.split}"
-        " --warmups {params.warmups} {params.rounds}"
+        " --warmups {params.warmups} --memory-runs {params.memory_runs} {params.rounds}"
         " --timeout {params.timeout_s} {params.options}"
         " --output {output:q} > {log:q} 2>&1"

@@ -3,9 +3,10 @@
 RESULTS is a results folder (default: results), LOG the Snakemake log of the run that made
 it (default: the newest .snakemake/log/*.snakemake.log beside RESULTS). Prints, summed over
 the cells: the timed runs (the baseline's and the strategy's, inside the clock), the rest of
-each cell's rounds (checks, clean-up), priming, the memory baseline, preparing the input,
-waiting for a quiet machine, the interpreters' start, and what Snakemake spent between jobs;
-and the timed share of the measurement phase (first cell started to last cell finished).
+each cell's rounds (checks, clean-up), the memory runs after them, priming, the memory
+baseline, preparing the input, waiting for a quiet machine, the interpreters' start, and
+what Snakemake spent between jobs; and the timed share of the measurement phase (first cell
+started to last cell finished).
 """
 
 import argparse
@@ -49,7 +50,8 @@ def budget(results: Path) -> dict[str, float]:
         timed = sum(cell["baseline_s"]) + sum(cell["repeats_s"])
         for key, value in {
             "timed runs (baseline and strategy)": timed,
-            "rest of the rounds (checks, clean-up, samples)": spent["rounds"] - timed,
+            "rest of the rounds (checks, clean-up)": spent["rounds"] - timed,
+            "memory runs (untimed, sampled)": spent["memory_runs"],
             "priming runs": spent["priming"],
             "memory baseline": spent["memory_baseline"],
             "input and expected answer": spent["prepare"],
@@ -58,7 +60,15 @@ def budget(results: Path) -> dict[str, float]:
             "supervisor's own start and record": spent["supervisor_total"]
             - sum(
                 spent[k]
-                for k in ("start", "prepare", "settle", "priming", "memory_baseline", "rounds")
+                for k in (
+                    "start",
+                    "prepare",
+                    "settle",
+                    "priming",
+                    "memory_baseline",
+                    "rounds",
+                    "memory_runs",
+                )
             ),
         }.items():
             totals[key] = totals.get(key, 0.0) + value

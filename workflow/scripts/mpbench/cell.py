@@ -1,5 +1,5 @@
 """One cell, measured in this process: the input, the reference answer, the priming runs,
-the memory baseline, the paired rounds, and the record they make.
+the memory baseline, the paired rounds, the memory runs, and the record they make.
 
 The supervisor (mpbench.supervisor) runs this in the measured process and adds the memory
 it sampled from outside; mpbench.cli decides which of the two this process is.
@@ -17,6 +17,7 @@ from mpbench.job import Job
 from mpbench.split import SINGLE, split_work
 from mpbench.strategy import Strategy, load_baseline
 from mpbench.timing import (
+    MEMORY_RUNS,
     LeftoverProcesses,
     LeftoverSegments,
     RoundsPlan,
@@ -24,6 +25,7 @@ from mpbench.timing import (
     checked_run,
     hold_empty_pool,
     measure,
+    memory_runs,
     prepare,
 )
 from mpbench.watchdog import guarded
@@ -94,9 +96,13 @@ def run_cell(
     plan: RoundsPlan,
     timeout_s: float,
     cpu_pinned: list[int] | None = None,
+    memory: int = MEMORY_RUNS,
+    sample_rounds: bool = False,
 ) -> dict:
     """Measure one cell and return its record (without "memory", which the supervisor adds
-    from the "windows": the memory baseline's and each strategy run's [start, end]).
+    from the "windows": the memory baseline's and each of the `memory` memory runs'
+    [start, end]). `sample_rounds`: sample memory during the timed rounds too (only for
+    workflow/scripts/sampler_bias.py, see mpbench.timing.measure).
 
     The cell has passed Strategy.check_cell and resolve_start_method (mpbench.cli does both
     before it starts anything). Its files go to $MPBENCH_SCRATCH (else a temporary folder)
@@ -105,10 +111,14 @@ def run_cell(
     """
     job_module.NOTES.clear()
     with guarded(cell.name, (WrongAnswer,), on_error=job_module.stop_kept) as (run_id, scratch):
-        return _run_cell(cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id)
+        return _run_cell(
+            cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id, memory, sample_rounds
+        )
 
 
-def _run_cell(cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id) -> dict:
+def _run_cell(
+    cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id, memory, sample_rounds
+) -> dict:
     strategy, workload, n = cell.strategy, cell.workload, cell.n
     processes_, split, start_method = cell.processes, cell.split, cell.start_method
     clock = {"entered": time.perf_counter()}
@@ -122,7 +132,7 @@ def _run_cell(cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id) -> di
     sizes = sorted({priming_n, n})
     paths = {size: input_path(workload, size, scratch) for size in sizes}
 
-    def job_maker(size: int, workers: int, how: str, sample_memory: bool, scheduler=None):
+    def job_maker(size: int, workers: int, how: str, scheduler=None):
         pieces = split_work(size, workers, how, spec.domain(size))
         return lambda: Job(
             workload,
@@ -134,7 +144,6 @@ def _run_cell(cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id) -> di
             paths[size],
             scratch,
             run_id,
-            sample_memory,
             scheduler=scheduler,
         )
 
@@ -149,13 +158,13 @@ def _run_cell(cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id) -> di
     run, baseline_run = strategy.runs[workload], baseline.runs[workload]
     checked_run(
         baseline_run,
-        job_maker(priming_n, 1, SINGLE, False)(),
+        job_maker(priming_n, 1, SINGLE)(),
         expected[priming_n],
         "priming run (baseline)",
     )
     checked_run(
         run,
-        job_maker(priming_n, processes_, split, True, cell.scheduler)(),
+        job_maker(priming_n, processes_, split, cell.scheduler)(),
         expected[priming_n],
         "priming run",
     )
@@ -172,16 +181,20 @@ def _run_cell(cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id) -> di
     memory_baseline = hold_empty_pool(context, idle, workload)
     clock["memory_baseline"] = time.perf_counter()
     seed = secrets.randbits(32)
+    make_job = job_maker(n, processes_, split, cell.scheduler)
     result = measure(
         baseline_run,
         run,
-        job_maker(n, 1, SINGLE, False),
-        job_maker(n, processes_, split, True, cell.scheduler),
+        job_maker(n, 1, SINGLE),
+        make_job,
         expected[n],
         plan,
         warmups,
         random.Random(seed),
+        sample_rounds,
     )
+    clock["rounds"] = time.perf_counter()
+    memory_windows = memory_runs(run, make_job, expected[n], memory)
     status.enter("stopping what the strategy kept alive across runs")
     job_module.stop_kept()
     leftovers = processes.live_descendants()
@@ -194,13 +207,13 @@ def _run_cell(cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id) -> di
     left = processes.remove_segments(run_id, scratch)
     if left:
         raise LeftoverSegments(f"the pool kept alive across runs left {', '.join(left)} behind")
-    clock["rounds"] = time.perf_counter()
+    clock["memory_runs"] = time.perf_counter()
     background = {**metadata.Activity.now().since(activity), "settle_s": settle_s}
     load_after = metadata.load_average()
     warning = metadata.busy_warning(background, load_before, load_after)
     if warning:
         print(f"mpbench: warning: {warning}", file=sys.stderr, flush=True)
-    steps = ("entered", "prepare", "settle", "priming", "memory_baseline", "rounds")
+    steps = ("entered", "prepare", "settle", "priming", "memory_baseline", "rounds", "memory_runs")
     return {
         **cell.fields(),
         "pieces": len(split_work(n, processes_, split, spec.domain(n))),
@@ -219,6 +232,7 @@ def _run_cell(cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id) -> di
             "budget_s": plan.budget_s,
             "stop": result.stop,
             "seed": seed,
+            "sampled": sample_rounds,
         },
         "phases_s": result.phases_s,
         **({"engine": dict(job_module.NOTES)} if job_module.NOTES else {}),
@@ -227,7 +241,7 @@ def _run_cell(cell, warmups, plan, timeout_s, cpu_pinned, scratch, run_id) -> di
             "start": round(started_s, 6),
             **{b: round(clock[b] - clock[a], 6) for a, b in zip(steps, steps[1:])},
         },
-        "windows": {"baseline": memory_baseline, "repeats": result.windows},
+        "windows": {"baseline": memory_baseline, "runs": memory_windows},
         "timeout_s": timeout_s,
         "started_at": started_at,
         "finished_at": metadata.now_iso(),

@@ -20,7 +20,13 @@ from mpbench import processes, status, watchdog
 from mpbench.environ import RAW_RECORD, RUN_ID, SCRATCH, SUPERVISED
 from mpbench.strategy import Strategy
 from mpbench.supervisor import EXIT_FAILED, EXIT_WRONG_ANSWER, emit, supervise
-from mpbench.timing import LeftoverProcesses, LeftoverSegments, RoundsPlan, WrongAnswer
+from mpbench.timing import (
+    MEMORY_RUNS,
+    LeftoverProcesses,
+    LeftoverSegments,
+    RoundsPlan,
+    WrongAnswer,
+)
 from mpbench.watchdog import ProcessDied
 
 
@@ -119,6 +125,20 @@ def parser_for(strategy: Strategy) -> argparse.ArgumentParser:
         f"(default: {plan.budget_s:g})",
     )
     add(
+        "--memory-runs",
+        type=_bounded_int(1),
+        default=MEMORY_RUNS,
+        help="untimed runs of the strategy after the rounds, in which its memory is sampled "
+        f"(default: {MEMORY_RUNS})",
+    )
+    add(
+        "--sample-during-rounds",
+        action="store_true",
+        help="sample memory during the timed rounds too, as the harness once did: exists "
+        "only for workflow/scripts/sampler_bias.py, which measures what that costs the "
+        "speedup (default: no sample in a timed round)",
+    )
+    add(
         "--timeout",
         type=_positive_float("a number of seconds"),
         default=600.0,
@@ -208,7 +228,15 @@ def main(description: str, namespace: dict, argv: list[str] | None = None) -> in
     plan = RoundsPlan(args.min_rounds, args.max_rounds, args.target, args.budget)
     return measured(
         cell_name,
-        lambda: cell.run_cell(this, args.warmups, plan, args.timeout, args.cpu_affinity),
+        lambda: cell.run_cell(
+            this,
+            args.warmups,
+            plan,
+            args.timeout,
+            args.cpu_affinity,
+            args.memory_runs,
+            args.sample_during_rounds,
+        ),
         (WrongAnswer,),
     )
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mpbench import status
-from mpbench.environ import SAMPLER, new_run_id
+from mpbench.environ import REPLY, SAMPLE, SAMPLER, new_run_id
 from mpbench.workloads import WORKLOADS
 
 READY_POLL_S = 0.05  # how often a parent waiting for its workers to start checks on them
@@ -64,7 +64,7 @@ class Job:
     input_path: str | None = None
     scratch: str = field(default_factory=tempfile.gettempdir)
     run_id: str = field(default_factory=new_run_id)
-    sample_memory: bool = True  # ask the supervisor for a sample at the end of compute
+    sample_memory: bool = False  # a memory run: a sample at the end of compute (mpbench.timing)
     scheduler: str | None = None  # an existing cluster's address (EXISTING_CLUSTER strategies)
     marks: dict[str, float] = field(default_factory=dict)
     paused_s: float = 0.0  # time the clock stood still while a memory sample was taken
@@ -74,8 +74,9 @@ class Job:
         """Mark the end of `phase` ('setup', 'startup' or 'compute'); teardown is what
         follows. A strategy that places no data marks no setup (it counts as 0).
 
-        At the end of compute, when all of the run's data still exists, the supervisor
-        takes a memory sample while the clock stands still (see mpbench.memory).
+        At the end of compute of a memory run (`sample_memory`), when all of the run's data
+        still exists, the supervisor takes a memory sample while the clock stands still (see
+        mpbench.memory); a timed run asks for none.
         """
         self.marks[phase] = time.perf_counter()
         status.phase_ended(phase)
@@ -342,18 +343,24 @@ def stop_kept() -> None:
         KEPT_PATHS.clear()
 
 
-def sample_memory_now() -> float:
-    """Ask the supervisor for a memory sample and wait for it; return the seconds waited
-    (0 when not supervised)."""
+def ask_sampler(request: bytes = SAMPLE) -> float:
+    """Ask the supervisor's memory sampler for `request` (mpbench.environ: a sample, periodic
+    sampling on or off) and wait until it is done; return the seconds waited (0 when not
+    supervised)."""
     channel = os.environ.get(SAMPLER)
     if not channel:
         return 0.0
     requests, replies = map(int, channel.split(","))
     started = time.perf_counter()
-    os.write(requests, b"s")
-    if not os.read(replies, 1):
+    os.write(requests, request)
+    if os.read(replies, 1) != REPLY:
         raise RuntimeError("the supervisor's memory sampler is gone")
     return time.perf_counter() - started
+
+
+def sample_memory_now() -> float:
+    """Ask the supervisor for one memory sample and wait for it; return the seconds waited."""
+    return ask_sampler(SAMPLE)
 
 
 def how(code: int) -> str:

@@ -7,21 +7,25 @@ processes counts 1/k in each, so shared memory is counted once overall) and of t
 (pages private to one process), from /proc/<pid>/smaps_rollup through psutil.
 
 Sampling from another process keeps the sampler off the measured processes' GIL. It costs
-CPU time all the same, on a machine whose cores the cell uses: each sample is followed by
-a pause of at least MIN_INTERVAL_S and at least (1 / MAX_DUTY - 1) times what the sample
-took, so that the sampler never uses more than MAX_DUTY of one core. What it did use is in
-every record (memory.sampler).
+CPU time all the same, on a machine whose cores the cell uses, so the supervisor samples only
+when the measured process asks it to (mpbench.environ: SAMPLING_ON, SAMPLING_OFF), around the
+runs whose memory is measured: the memory baseline and the untimed memory runs of the
+strategy after the timed rounds (mpbench.timing). No sample is taken during a timed round,
+whose clock nothing then pauses. While sampling is on, each sample is followed by a pause of
+at least MIN_INTERVAL_S and at least (1 / MAX_DUTY - 1) times what the sample took, so that
+the sampler never uses more than MAX_DUTY of one core. What it did use while on is in every
+record (memory.sampler).
 
-Besides sampling at that rate, the supervisor takes one sample on request: when a run
-marks the end of its compute phase (job.lap("compute")), the measured process asks for a
-sample and waits for it with the clock stopped (the wait is taken out of the run's time).
-At that moment all of the run's data still exists (input, output and the workers holding
-them), so every run has at least one sample where zero-copy strategies peak; the periodic
-samples catch the peaks inside compute (copies in flight).
+Besides sampling at that rate, the supervisor takes one sample on request (SAMPLE): when a
+memory run marks the end of its compute phase (job.lap("compute")), the measured process
+asks for a sample and waits for it. At that moment all of the run's data still exists
+(input, output and the workers holding them), so every memory run has at least one sample
+where zero-copy strategies peak; the periodic samples catch the peaks inside compute (copies
+in flight).
 
-The measured process reports when each timed repeat ran (time.perf_counter, which is
-CLOCK_MONOTONIC on Linux and so the same clock in both processes); a repeat's peak is the
-largest sample taken inside it. A repeat with no sample inside has a null peak, never a guess.
+The measured process reports when each memory run ran (time.perf_counter, which is
+CLOCK_MONOTONIC on Linux and so the same clock in both processes); a run's peak is the
+largest sample taken inside it. A run with no sample inside has a null peak, never a guess.
 """
 
 import math
@@ -33,6 +37,8 @@ import subprocess
 import time
 
 import psutil
+
+from mpbench.environ import REPLY, SAMPLE, SAMPLING_OFF, SAMPLING_ON
 
 MIN_INTERVAL_S = 0.01  # at most 100 samples a second
 MAX_DUTY = 0.05  # the sampler's share of one core, at most
@@ -81,16 +87,18 @@ def tree_memory(pid: int) -> tuple[int, int, int]:
 
 
 class TreeSampler:
-    """Samples a process tree's memory when called; remembers every sample."""
+    """Samples a process tree's memory when asked; remembers every sample, and how long and
+    at what CPU cost it sampled periodically."""
 
     def __init__(self) -> None:
         self.times: list[float] = []
         self.pss: list[int] = []
         self.uss: list[int] = []
         self.processes: list[int] = []
+        self.spans: list[list[float]] = []  # [start, end] of each span of periodic sampling
         self.busy_s = 0.0
-        self._cpu_start = self._cpu_s()
-        self._wall_start = time.perf_counter()
+        self.span_cpu_s = 0.0  # the supervisor's CPU time inside those spans
+        self._span_cpu_start: float | None = None  # set while periodic sampling is on
 
     @staticmethod
     def _cpu_s() -> float:
@@ -111,50 +119,82 @@ class TreeSampler:
         self.busy_s += took
         return max(MIN_INTERVAL_S, took / MAX_DUTY) - took
 
+    @property
+    def sampling(self) -> bool:
+        """Whether periodic sampling is on."""
+        return self._span_cpu_start is not None
+
+    def start_sampling(self) -> None:
+        if not self.sampling:
+            self._span_cpu_start = self._cpu_s()
+            self.spans.append([time.perf_counter(), math.nan])
+
+    def stop_sampling(self) -> None:
+        if self.sampling:
+            self.spans[-1][1] = time.perf_counter()
+            self.span_cpu_s += self._cpu_s() - self._span_cpu_start
+            self._span_cpu_start = None
+
     def watch(
         self,
         child: subprocess.Popen,
         deadline: float,
         requests: int | None = None,
         replies: int | None = None,
-        periodic: bool = True,
     ) -> int | None:
-        """Sample `child`'s tree until it exits (its exit code) or `deadline` (None); between
-        samples, answer each byte read from `requests` with a sample and a byte on `replies`.
-        `periodic=False`: sample only when asked (a cell that measures no memory)."""
+        """Watch `child` until it exits (its exit code) or `deadline` (None); answer each byte
+        read from `requests` (mpbench.environ: a sample, periodic sampling on or off) once done
+        with a byte on `replies`, and sample `child`'s tree periodically while that is on."""
         watched = [requests] if requests is not None else []
-        next_at = time.monotonic() if periodic else math.inf
-        while True:
-            if time.monotonic() >= next_at:
-                next_at = time.monotonic() + self.sample(child.pid)
-            if child.poll() is not None:
-                return child.returncode
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            timeout = max(0.0, min(next_at - time.monotonic(), left, EXIT_POLL_S))
-            ready, _, _ = select.select(watched, [], [], timeout)
-            if ready:
+        next_at = math.inf
+        try:
+            while True:
+                if time.monotonic() >= next_at:
+                    next_at = time.monotonic() + self.sample(child.pid)
+                if child.poll() is not None:
+                    return child.returncode
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                timeout = max(0.0, min(next_at - time.monotonic(), left, EXIT_POLL_S))
+                ready, _, _ = select.select(watched, [], [], timeout)
+                if not ready:
+                    continue
                 asked = os.read(requests, 64)
                 if not asked:  # the measured process closed its end: it is exiting
                     watched = []
-                for _ in asked:
-                    self.sample(child.pid)
-                    os.write(replies, b"k")
+                for request in (asked[i : i + 1] for i in range(len(asked))):
+                    if request == SAMPLE:
+                        self.sample(child.pid)
+                    elif request == SAMPLING_ON:
+                        self.start_sampling()
+                        next_at = time.monotonic()
+                    elif request == SAMPLING_OFF:
+                        self.stop_sampling()
+                        next_at = math.inf
+                    os.write(replies, REPLY)
+        finally:
+            self.stop_sampling()
 
     def _inside(self, window) -> list[int]:
         start, end = window
         return [i for i, t in enumerate(self.times) if start <= t <= end]
 
+    def _intervals(self) -> list[float]:
+        """The gaps between consecutive samples of one span of periodic sampling."""
+        gaps = []
+        for start, end in self.spans:
+            inside = [t for t in self.times if start <= t <= end]
+            gaps.extend(b - a for a, b in zip(inside, inside[1:]))
+        return gaps
+
     def summary(self, windows: dict, payload_bytes: int | None) -> dict:
-        """The record's "memory": the baseline, each timed repeat's peak, the sampler's cost."""
-        wall = max(time.perf_counter() - self._wall_start, 1e-9)
-        cpu = self._cpu_s() - self._cpu_start
+        """The record's "memory": the baseline, each memory run's peak, the sampler's cost."""
         base = self._inside(windows["baseline"])
-        repeats = []
-        for window in windows["repeats"]:
+        runs = []
+        for window in windows["runs"]:
             inside = self._inside(window)
-            repeats.append(
+            runs.append(
                 {
                     "samples": len(inside),
                     "peak_pss_bytes": max((self.pss[i] for i in inside), default=None),
@@ -162,7 +202,8 @@ class TreeSampler:
                     "processes": max((self.processes[i] for i in inside), default=None),
                 }
             )
-        intervals = [b - a for a, b in zip(self.times, self.times[1:])]
+        intervals = self._intervals()
+        sampled_s = sum(end - start for start, end in self.spans if not math.isnan(end))
         return {
             "payload_bytes": payload_bytes,
             "baseline": {
@@ -171,13 +212,14 @@ class TreeSampler:
                 "uss_bytes": _median_int(self.uss[i] for i in base),
                 "processes": _median_int(self.processes[i] for i in base),
             },
-            "repeats": repeats,
+            "runs": runs,
             "sampler": {
                 "samples": len(self.times),
+                "sampled_s": round(sampled_s, 4),
                 "median_interval_s": round(statistics.median(intervals), 5) if intervals else None,
                 "mean_sample_s": round(self.busy_s / len(self.times), 6) if self.times else None,
-                "cpu_s": round(cpu, 4),
-                "cpu_cores": round(cpu / wall, 4),
+                "cpu_s": round(self.span_cpu_s, 4),
+                "cpu_cores": round(self.span_cpu_s / sampled_s, 4) if sampled_s > 0 else None,
                 "min_interval_s": MIN_INTERVAL_S,
                 "max_duty": MAX_DUTY,
             },

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "record.schema.json"
 
 
@@ -47,7 +47,8 @@ def validate(record: dict, source: str = "record") -> dict:
 
 
 def _check_rounds(record: dict, source: str) -> None:
-    """What the schema cannot say: every per-round list has one entry per round."""
+    """What the schema cannot say: every per-round list has one entry per round (the memory
+    section's runs are the memory runs after the rounds, as many as were asked for)."""
     if "skipped" in record:
         return
     rounds = len(record["repeats_s"])
@@ -56,8 +57,6 @@ def _check_rounds(record: dict, source: str) -> None:
         "strategy_first": record["strategy_first"],
         **{f"phases_s/{k}": v for k, v in record["phases_s"].items() if v is not None},
     }
-    if "memory" in record:
-        lists["memory/repeats"] = record["memory"]["repeats"]
     for where, values in lists.items():
         if len(values) != rounds:
             raise RecordError(

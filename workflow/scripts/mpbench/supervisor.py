@@ -1,5 +1,7 @@
 """The supervisor: runs the measured process in a process group of its own, samples the
-memory of its process tree from outside, and writes the record when the cell succeeded.
+memory of its process tree from outside when the measured process asks it to (in the memory
+baseline and the memory runs, never in a timed round: mpbench.memory), and writes the record
+when the cell succeeded.
 
 Whatever happens to the measured process, no process, shared memory segment or file of the
 cell survives (the group is killed, segments named after the run id are unlinked, the
@@ -36,15 +38,14 @@ def supervise(
     cell_name: str,
     output: Path | None,
     finish: Callable[[dict, memory.TreeSampler, Path | None], None] | None = None,
-    sample_memory: bool = True,
 ) -> int:
     """Run `script argv` as the measured process; return the exit status for the cell.
 
     `finish(record, sampler, output)` completes and writes the record of a cell that
-    succeeded (default: a strategy cell's, with the memory the sampler took).
-    `sample_memory=False`: no periodic memory samples (an ipc cell: on 2 cores, reading the
-    tree's memory every few milliseconds preempted its ping-pong and made a 7 us round trip
-    take 42 us)."""
+    succeeded (default: a strategy cell's, with the memory the sampler took). The sampler
+    samples only while the measured process has it on (an ipc cell never does: on 2 cores,
+    reading the tree's memory every few milliseconds preempted its ping-pong and made a
+    7 us round trip take 42 us)."""
     # SIGTERM (from a workflow engine or a batch system) ends the supervisor like Ctrl-C:
     # through its clean-up, which kills the measured tree and removes the cell's files
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -60,14 +61,14 @@ def supervise(
             STATUS: str(where),
         }
         sampler = memory.TreeSampler()
-        requests, asks = os.pipe()  # the measured process asks for a sample ...
+        requests, asks = os.pipe()  # the measured process asks the sampler ...
         answers, replies = os.pipe()  # ... and waits for the answer
         environment[SAMPLER] = f"{asks},{answers}"
 
         def watch(child, deadline):
             os.close(asks)
             os.close(answers)
-            return sampler.watch(child, deadline, requests, replies, periodic=sample_memory)
+            return sampler.watch(child, deadline, requests, replies)
 
         try:
             code = processes.run_in_own_group(

@@ -6,8 +6,14 @@ a random order that is recorded. Both see the same machine, so the round's ratio
 cancels whatever slows the host for longer than a round (mpbench.stats). Rounds go on until
 the speedup's interval is narrow enough, the cell's time budget is spent or the most rounds
 are run, whichever comes first, and never fewer than the fewest rounds.
+
+No memory is sampled during the rounds (on 2 cores the sampler would take a share of the
+core that `single` leaves free and a P = 2 strategy does not): the strategy's memory is
+measured in a few untimed memory runs after them (`memory_runs`), with the supervisor's
+sampler on (mpbench.memory).
 """
 
+import contextlib
 import multiprocessing
 import random
 import time
@@ -15,12 +21,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from mpbench import processes, stats, status
-from mpbench.job import KEPT_PATHS, Job, kept_pids, ready_after, sample_memory_now
+from mpbench.environ import SAMPLING_OFF, SAMPLING_ON
+from mpbench.job import KEPT_PATHS, Job, ask_sampler, kept_pids, ready_after, sample_memory_now
 from mpbench.workloads import PHASES, WORKLOADS
 
 # The interpreters' own memory (the baseline a cell's peak memory is judged against) is the
 # median of this many samples taken with an empty pool, this far apart:
 BASELINE_SAMPLES, BASELINE_GAP_S = 3, 0.02
+# After the timed rounds, this many untimed runs of the strategy with the memory sampler on,
+# by default (config key memory_runs, workflow/schemas/config.schema.yaml, says the same)
+MEMORY_RUNS = 3
 
 
 class WrongAnswer(AssertionError):
@@ -66,7 +76,6 @@ class Measurement:
     strategy_first: list[bool]  # each round's order
     warmups_s: list[float]  # untimed rounds' strategy times
     phases_s: dict[str, list[float] | None]  # the strategy's phases, per round
-    windows: list[list[float]]  # each strategy run's [start, end of its check], perf_counter
     stop: str  # why the rounds stopped
     rounds_s: float  # wall time of all rounds, checks included
 
@@ -122,6 +131,20 @@ def check_leftovers(label: str, run_id: str, scratch, who: str, hint: str = "") 
         )
 
 
+@contextlib.contextmanager
+def sampled():
+    """Periodic memory sampling by the supervisor while the body runs; yields the window,
+    [before sampling started, after it stopped] on perf_counter once the body is done, so
+    that every sample of it falls inside."""
+    window = [time.perf_counter()]
+    ask_sampler(SAMPLING_ON)
+    try:
+        yield window
+    finally:
+        ask_sampler(SAMPLING_OFF)
+        window.append(time.perf_counter())
+
+
 def measure(
     baseline: Callable[[Job], object],
     strategy: Callable[[Job], object],
@@ -131,37 +154,42 @@ def measure(
     plan: RoundsPlan,
     warmups: int = 0,
     rng: random.Random | None = None,
+    sample_rounds: bool = False,
 ) -> Measurement:
-    """`warmups` untimed rounds, then paired rounds as `plan` says, each run checked."""
+    """`warmups` untimed rounds, then paired rounds as `plan` says, each run checked.
+
+    No memory sample is taken in them: nothing stops the clock. `sample_rounds` brings back
+    the old way, periodic sampling throughout and a sample at the end of each strategy run's
+    compute with the clock stopped, only for workflow/scripts/sampler_bias.py to measure what
+    that cost."""
     rng = rng or random.Random()
-    baseline_s, repeats_s, first, warmups_s, phase_runs, windows = [], [], [], [], [], []
+    baseline_s, repeats_s, first, warmups_s, phase_runs = [], [], [], [], []
     answer, stop, index = None, None, 0
     started = time.perf_counter()
-    while stop is None:
-        timed = index >= warmups
-        label = f"round {index - warmups + 1}" if timed else f"warmup {index + 1}"
-        strategy_first = rng.random() < 0.5
-        times = {}
-        for side in ("strategy", "baseline") if strategy_first else ("baseline", "strategy"):
-            job = make_job() if side == "strategy" else make_baseline_job()
-            answer, begin, end = checked_run(
-                strategy if side == "strategy" else baseline, job, expected, f"{label} ({side})"
-            )
-            times[side] = end - begin - job.paused_s
-            if side == "strategy" and timed:
-                phase_runs.append(phases_of(job, begin, end))
-                # the memory window runs on while the output is checked: the run's data is
-                # all still there, so a peak at the very end is caught by a sample after it
-                windows.append([begin, job.marks["checked"]])
-        index += 1
-        if not timed:
-            warmups_s.append(times["strategy"])
-            continue
-        baseline_s.append(times["baseline"])
-        repeats_s.append(times["strategy"])
-        first.append(strategy_first)
-        speedup = stats.paired_speedup(baseline_s, repeats_s)
-        stop = plan.stop(len(repeats_s), speedup, time.perf_counter() - started)
+    with sampled() if sample_rounds else contextlib.nullcontext():
+        while stop is None:
+            timed = index >= warmups
+            label = f"round {index - warmups + 1}" if timed else f"warmup {index + 1}"
+            strategy_first = rng.random() < 0.5
+            times = {}
+            for side in ("strategy", "baseline") if strategy_first else ("baseline", "strategy"):
+                job = make_job() if side == "strategy" else make_baseline_job()
+                job.sample_memory = sample_rounds and side == "strategy"
+                answer, begin, end = checked_run(
+                    strategy if side == "strategy" else baseline, job, expected, f"{label} ({side})"
+                )
+                times[side] = end - begin - job.paused_s
+                if side == "strategy" and timed:
+                    phase_runs.append(phases_of(job, begin, end))
+            index += 1
+            if not timed:
+                warmups_s.append(times["strategy"])
+                continue
+            baseline_s.append(times["baseline"])
+            repeats_s.append(times["strategy"])
+            first.append(strategy_first)
+            speedup = stats.paired_speedup(baseline_s, repeats_s)
+            stop = plan.stop(len(repeats_s), speedup, time.perf_counter() - started)
     phases_s = {
         phase: None if any(p is None for p in phase_runs) else [p[phase] for p in phase_runs]
         for phase in PHASES
@@ -173,17 +201,34 @@ def measure(
         first,
         warmups_s,
         phases_s,
-        windows,
         stop,
         time.perf_counter() - started,
     )
 
 
+def memory_runs(
+    strategy: Callable[[Job], object], make_job: Callable[[], Job], expected, runs: int
+) -> list[list[float]]:
+    """`runs` untimed runs of the strategy, each checked, with the supervisor sampling the
+    tree's memory periodically and once at the end of compute (when all of the run's data
+    still exists); return each run's window. A window runs on while the output is checked:
+    the run's data is all still there, so a peak at the very end is caught by a sample after
+    it."""
+    windows = []
+    for index in range(runs):
+        job = make_job()
+        job.sample_memory = True
+        with sampled() as window:
+            checked_run(strategy, job, expected, f"memory run {index + 1}")
+        windows.append(window)
+    return windows
+
+
 def hold_empty_pool(context, workers: int, workload: str) -> list[float]:
     """Run `workers` idle workers (none: the parent alone, or the parent and the pool the
     strategy keeps alive across runs, see Job.kept, whose workers are then the idle ones)
-    while the supervisor takes BASELINE_SAMPLES memory samples, BASELINE_GAP_S apart;
-    return the window.
+    while the supervisor samples their memory periodically and BASELINE_SAMPLES times on
+    request, BASELINE_GAP_S apart; return the window.
 
     Those samples are the interpreters' own memory: the baseline a cell's peak is judged
     against. The workers start like a Pool's (under spawn they import the strategy's script,
@@ -192,11 +237,11 @@ def hold_empty_pool(context, workers: int, workload: str) -> list[float]:
 
     def hold() -> list[float]:
         status.enter("memory baseline")
-        started = time.perf_counter()
-        for _ in range(BASELINE_SAMPLES):
-            sample_memory_now()
-            time.sleep(BASELINE_GAP_S)
-        return [started, time.perf_counter()]
+        with sampled() as window:
+            for _ in range(BASELINE_SAMPLES):
+                sample_memory_now()
+                time.sleep(BASELINE_GAP_S)
+        return window
 
     if workers == 0:
         return hold()

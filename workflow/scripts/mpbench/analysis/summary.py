@@ -61,8 +61,8 @@ def _context(rec: dict) -> dict:
 
 def repeats_table(records: list[dict]) -> pd.DataFrame:
     """Tidy table: one row per timed round: the strategy's time (total_s) with its phases
-    where the strategy marks them and the peak memory of its process tree (NaN where no
-    sample fell inside it), the baseline's time beside it, their ratio and their order."""
+    where the strategy marks them, the baseline's time beside it, their ratio and their
+    order. (No memory: it is sampled in the memory runs after the rounds, see `_memory`.)"""
     rows = []
     for rec in records:
         context = _context(rec)
@@ -78,12 +78,6 @@ def repeats_table(records: list[dict]) -> pd.DataFrame:
             }
             for phase, values in rec["phases_s"].items():
                 row[f"{phase}_s"] = np.nan if values is None else values[index]
-            peak = rec["memory"]["repeats"][index]
-            row.update(
-                peak_pss_bytes=_nan(peak["peak_pss_bytes"]),
-                peak_uss_bytes=_nan(peak["peak_uss_bytes"]),
-                memory_samples=peak["samples"],
-            )
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -116,14 +110,14 @@ def _background(rec: dict) -> dict:
 
 
 def _memory(rec: dict) -> dict:
-    """Peak memory of the process tree: the median over the repeats of each repeat's peak,
+    """Peak memory of the process tree: the median over the memory runs of each run's peak,
     the interpreters' baseline, and both against the payload (input + output bytes)."""
     payload = _nan(rec["payload_bytes"])
     if "skipped" in rec:
         peaks, baseline, sampler = [], {}, {}
     else:
         memory = rec["memory"]
-        peaks, baseline, sampler = memory["repeats"], memory["baseline"], memory["sampler"]
+        peaks, baseline, sampler = memory["runs"], memory["baseline"], memory["sampler"]
 
     def median(key):
         values = [p[key] for p in peaks if p[key] is not None]

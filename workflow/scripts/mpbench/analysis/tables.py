@@ -151,8 +151,9 @@ def html_table(cells: pd.DataFrame) -> str:
         "that interval reaches further than ±5 %. Times in seconds; the phases (set-up, "
         "start-up, compute, teardown) are medians over the rounds; P above the core count "
         "is oversubscribed. "
-        "Memory: the median over the repeats of each repeat's peak PSS and USS summed over "
-        "the process tree, in bytes; pss_over_payload = (peak PSS − the interpreters' "
+        "Memory: the median over the memory runs (untimed runs after the rounds, which are "
+        "not sampled) of each run's peak PSS and USS summed over the process tree, in bytes; "
+        "pss_over_payload = (peak PSS − the interpreters' "
         "baseline) / (input + output bytes).</p>",
     ]
     for (workload, n, host, node, python), group in cells.groupby(

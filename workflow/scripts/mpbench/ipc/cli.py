@@ -83,8 +83,8 @@ def main(argv: list[str] | None = None) -> int:
             args.timeout,
             cell.name,
             args.output,
+            # an ipc record has no memory: the cell never turns the sampler on
             lambda done, _sampler, output: emit(done, output, record.validate),
-            sample_memory=False,  # an ipc record has no memory; sampling would slow it
         )
     if os.environ.get(RUN_ID) and os.environ.get(SCRATCH):
         processes.end_with_parent(os.environ[RUN_ID], os.environ[SCRATCH])
