@@ -54,7 +54,8 @@ def _side(row) -> list[str]:
 def table(cells: pd.DataFrame, processes: int | None) -> str:
     out = []
     names = [name for pair in PAIRS for name in pair]
-    cells = cells[cells["strategy"].isin(names) & (cells["skipped"].fillna("") == "")]
+    unskipped = cells["skipped"].isna() | (cells["skipped"].astype(str) == "")
+    cells = cells[cells["strategy"].isin(names) & unskipped]
     for (workload, n), group in cells.groupby(["workload", "n"], sort=True):
         p = processes or int(group["cores"].max())
         rows = group[(group["processes"] == p) & group["start_method"].isin(START_METHODS)]

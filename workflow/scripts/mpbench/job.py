@@ -81,7 +81,7 @@ class Job:
         self.marks[phase] = time.perf_counter()
         status.phase_ended(phase)
         if phase == "compute" and self.sample_memory:
-            self.paused_s += sample_memory_now()
+            self.paused_s += ask_sampler()  # one sample, waited for
 
     def read_input(self, out=None):
         """The array workload's input: read into `out` (any writable float64 buffer of N
@@ -356,11 +356,6 @@ def ask_sampler(request: bytes = SAMPLE) -> float:
     if os.read(replies, 1) != REPLY:
         raise RuntimeError("the supervisor's memory sampler is gone")
     return time.perf_counter() - started
-
-
-def sample_memory_now() -> float:
-    """Ask the supervisor for one memory sample and wait for it; return the seconds waited."""
-    return ask_sampler(SAMPLE)
 
 
 def how(code: int) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from mpbench import processes, stats, status
 from mpbench.environ import SAMPLING_OFF, SAMPLING_ON
-from mpbench.job import KEPT_PATHS, Job, ask_sampler, kept_pids, ready_after, sample_memory_now
+from mpbench.job import KEPT_PATHS, Job, ask_sampler, kept_pids, ready_after
 from mpbench.workloads import PHASES, WORKLOADS
 
 # The interpreters' own memory (the baseline a cell's peak memory is judged against) is the
@@ -239,7 +239,7 @@ def hold_empty_pool(context, workers: int, workload: str) -> list[float]:
         status.enter("memory baseline")
         with sampled() as window:
             for _ in range(BASELINE_SAMPLES):
-                sample_memory_now()
+                ask_sampler()  # one sample
                 time.sleep(BASELINE_GAP_S)
         return window
 
