@@ -8,6 +8,8 @@
 #   make slurm ACCOUNT=... PARTITION=...  submit the benchmark to a Slurm cluster (docs/slurm.md)
 #   make slurm-quick  config/quick.yaml (SLURM_CONFIG) through a one-node Slurm on this machine
 #                 (root; Debian's slurmctld slurmd slurm-client munge), into $(SLURM_RUN)/results
+#   make interpreters  CPython 3.14 from Debian's binary packages into .interpreters/, with numpy
+#                 and psutil (docs/interpreters.md); prints each interpreter it provides
 # Both create the pinned virtual environment .venv/ first.
 
 PYTHON ?= python3
@@ -16,7 +18,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SNAKEMAKE := $(BIN)/snakemake --cores $(CORES)
 
-.PHONY: all benchmark report quick test test-fast test-faults lint format clean slurm slurm-quick
+.PHONY: all benchmark report quick test test-fast test-faults lint format clean slurm slurm-quick interpreters
 
 all: report
 
@@ -79,6 +81,10 @@ format: $(BIN)/snakemake
 	$(BIN)/snakefmt Snakefile workflow/rules
 	$(BIN)/ruff check --fix workflow tests
 	$(BIN)/ruff format workflow tests
+
+# Needs no .venv: apt-get and dpkg-deb with private directories, pip from Debian's wheel.
+interpreters:
+	bash workflow/scripts/get_interpreters.sh
 
 clean:
 	rm -rf results .snakemake
