@@ -17,7 +17,14 @@ ABSENT = "*Not in this snapshot.*"
 
 
 def _s(r) -> str:
-    return f"{r.speedup:.2f} [{r.speedup_low:.2f}, {r.speedup_high:.2f}]"
+    """A cell's speedup [95 % CI], saying so when the cell is flagged or unresolved."""
+    marks = [
+        word
+        for word in ("flagged", "unresolved")
+        if str(getattr(r, word, "")).lower() in ("true", "1", "1.0")
+    ]
+    marks = f" ({', '.join(marks)})" if marks else ""
+    return f"{r.speedup:.2f} [{r.speedup_low:.2f}, {r.speedup_high:.2f}]{marks}"
 
 
 def _measured(cells: pd.DataFrame) -> pd.DataFrame:
@@ -93,13 +100,22 @@ def strategies(snap) -> str:
     if n is None:
         return "No primes cell in this snapshot."
     fork = rows[rows["start_method"] == "fork"]
+    warm = fork["pool"].astype(str) == "warm" if "pool" in fork.columns else fork["n"] < 0
+    kept, fork = fork[warm], fork[~warm]
     pools = fork[fork["strategy"] != "manager"]
     dynamic = pools[pools["split"] == "dynamic"]
-    text = [f"**Strategies** (primes, N = {n:,}, P = {cores}):"]
+    text = [f"**Strategies** (primes, N = {n:,}, P = {cores}, fork):"]
     if len(dynamic):
         text.append(
-            f"the {len(dynamic)} process strategies that hand out work dynamically reach "
-            f"{_range(dynamic['speedup'])} times one process."
+            f"the {len(dynamic)} process strategies that start their workers in the call and "
+            f"hand out work dynamically reach {_range(dynamic['speedup'])} times one process."
+        )
+    kept = kept[kept["split"] == "dynamic"]
+    if len(kept):
+        text.append(
+            f"Kept alive across calls (the {len(kept)} warm pools: "
+            f"{', '.join(f'`{name}`' for name in kept['strategy'])}), they reach "
+            f"{_range(kept['speedup'])}."
         )
     both = pools.pivot_table(index="strategy", columns="split", values="speedup")
     if {"static", "dynamic"} <= set(both.columns):
