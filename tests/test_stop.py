@@ -57,3 +57,43 @@ def test_the_relay_stops_the_scheduler_once_its_loop_lets_the_lock_go(python):
         "asked before the lock was let go: None",  # the stop waited for the lock ...
         "woken: True graceful",  # ... then asked for the graceful stop and woke the loop
     ]
+
+
+SWALLOWED = """
+import signal, sys, time, types
+sys.path.insert(0, {scripts!r})
+from mpbench.experiment.stop import insist_on_sigint
+
+executor = types.SimpleNamespace(cancel=lambda: print("cancelled", flush=True))
+scheduler = types.SimpleNamespace(_executor=executor)
+if {insisted}:
+    insist_on_sigint(scheduler, retry_s=0.2)
+
+def log(first):  # as Snakemake's log handler: a KeyboardInterrupt while it writes is dropped
+    try:
+        if first:
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C, as a job's end is logged
+        time.sleep(0.1)
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+try:  # as Snakemake's scheduler loop: a KeyboardInterrupt that reaches it cancels the jobs
+    for step in range(15):
+        log(step == 0)
+        time.sleep(0.2)
+    print("ran to its end", flush=True)
+except KeyboardInterrupt:
+    scheduler._executor.cancel()
+"""
+
+
+@pytest.mark.parametrize("insisted", [False, True], ids=["snakemake's own", "insisted"])
+def test_ctrl_c_swallowed_by_the_log_handler_still_cancels_the_jobs(python, insisted):
+    done = subprocess.run(
+        [python, "-c", SWALLOWED.format(scripts=str(SCRIPTS), insisted=insisted)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    # without insist_on_sigint the run goes on to its end: what tests/test_faults.py saw
+    assert done.stdout.splitlines() == (["cancelled"] if insisted else ["ran to its end"])

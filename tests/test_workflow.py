@@ -512,7 +512,14 @@ def test_a_new_strategy_is_one_file_plus_its_name_in_the_config(tmp_path):
     # new name, list it, and nothing else changes; its cells run and the tests that loop over
     # the strategies pass for it too
     ignore = shutil.ignore_patterns(
-        "__pycache__", "results", ".snakemake", ".venv", ".git", ".hypothesis", ".pytest_cache"
+        "__pycache__",
+        "results",
+        ".snakemake",
+        ".venv",
+        ".interpreters",  # make interpreters' install: absolute paths, not for copying
+        ".git",
+        ".hypothesis",
+        ".pytest_cache",
     )
     project = tmp_path / "project"
     shutil.copytree(ROOT, project, ignore=ignore)

@@ -12,7 +12,7 @@ sys.path.insert(0, str(SCRIPTS))
 from mpbench.experiment import registry  # noqa: E402
 from mpbench.experiment.config import ConfigError, load  # noqa: E402
 from mpbench.experiment.registry import NO_START_METHOD  # noqa: E402
-from mpbench.experiment.stop import relay_sigterm  # noqa: E402
+from mpbench.experiment.stop import insist_on_sigint, relay_sigterm  # noqa: E402
 from mpbench.split import SINGLE, SPLITS  # noqa: E402
 
 
@@ -129,10 +129,12 @@ def summary_targets():
 # its jobs on this machine, one at a time, so it has no use for the limiter: it is switched
 # off before the scheduler starts.
 # Snakemake's SIGTERM handler (its graceful stop) can deadlock on the scheduler's lock: it is
-# replaced by one that asks for the same stop from a thread of its own (mpbench/experiment/stop.py).
+# replaced by one that asks for the same stop from a thread of its own, and its log handler can
+# swallow Ctrl-C's KeyboardInterrupt, which is then raised again (mpbench/experiment/stop.py).
 onstart:
     scheduler = getattr(workflow, "scheduler", None)
     if getattr(scheduler, "job_rate_limiter", None) is not None:
         scheduler.job_rate_limiter = None
     if hasattr(scheduler, "exit_gracefully"):
         relay_sigterm(scheduler.exit_gracefully)
+        insist_on_sigint(scheduler)

@@ -31,24 +31,29 @@ START_METHODS = ["fork", "loky", "dask"]  # the stdlib pools' under fork, the en
 DASH = "–"
 
 
+def _speedup(r) -> str:
+    return f"{r.speedup:.2f} [{r.speedup_low:.2f}, {r.speedup_high:.2f}]"
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.1f} ms"
+
+
+def _memory(r) -> str:
+    return f"{(r.peak_pss_bytes - r.baseline_pss_bytes) / 1e6:.0f} MB"
+
+
 def columns(r) -> list[str]:
     """A row's speedup [95 % CI], start-up, teardown and memory above the interpreters, as
     the tables print them (docs_numbers's engines block prints them too)."""
-    memory = (r.peak_pss_bytes - r.baseline_pss_bytes) / 1e6
-    return [
-        f"{r.speedup:.2f} [{r.speedup_low:.2f}, {r.speedup_high:.2f}]",
-        f"{r.startup_median_s * 1e3:.1f} ms",
-        f"{r.teardown_median_s * 1e3:.1f} ms",
-        f"{memory:.0f} MB",
-    ]
+    return [_speedup(r), _ms(r.startup_median_s), _ms(r.teardown_median_s), _memory(r)]
 
 
 def _side(row) -> list[str]:
     """Speedup, start-up and memory of one side of a pair (a dash where not measured)."""
     if row is None:
         return [DASH] * 3
-    speedup, startup, _, memory = columns(row)
-    return [speedup, startup, memory]
+    return [_speedup(row), _ms(row.startup_median_s), _memory(row)]
 
 
 def table(cells: pd.DataFrame, processes: int | None) -> str:

@@ -14,6 +14,7 @@ and a thread of its own, waiting on the pipe, calls the stop, which then waits f
 like any other thread until the loop lets it go.
 """
 
+import _thread
 import os
 import signal
 import threading
@@ -38,3 +39,37 @@ def relay_sigterm(stop: Callable[[], None]) -> None:
 
     threading.Thread(target=relay, name="mpbench-sigterm-relay", daemon=True).start()
     signal.signal(signal.SIGTERM, handler)
+
+
+def insist_on_sigint(scheduler, retry_s: float = 1.0) -> None:
+    """Make Ctrl-C (SIGINT) stop the run even when its KeyboardInterrupt is swallowed.
+
+    Snakemake 9.27's log handler catches KeyboardInterrupt while it writes a message and drops
+    it (snakemake/logging.py, `except (KeyboardInterrupt, SystemExit): pass`); its loop logs
+    whenever a job finishes, which is when a user (and tests/test_faults.py) is likely to press
+    Ctrl-C, and the run then went on to its end. The scheduler answers a KeyboardInterrupt that
+    reaches it by cancelling its executor's jobs; so here, from the first SIGINT on, a thread
+    interrupts the main thread again every `retry_s` until that cancel has begun, and never
+    after it (the clean-up must not be cut short). Call it from the main thread."""
+    executor = getattr(scheduler, "_executor", None)
+    if executor is None:
+        return
+    cancelled, asked = threading.Event(), threading.Event()
+    cancel = executor.cancel
+
+    def cancel_noted(*args, **kwargs):
+        cancelled.set()
+        return cancel(*args, **kwargs)
+
+    def insist() -> None:
+        while not cancelled.wait(retry_s):
+            _thread.interrupt_main()  # runs `handler` in the main thread, as a SIGINT would
+
+    def handler(*_) -> None:
+        if not asked.is_set():
+            asked.set()
+            threading.Thread(target=insist, name="mpbench-sigint-insist", daemon=True).start()
+        raise KeyboardInterrupt
+
+    executor.cancel = cancel_noted
+    signal.signal(signal.SIGINT, handler)
