@@ -191,6 +191,8 @@ def strategies_all(snap) -> str:
 
     cells = snap.csv("cells.csv")
     cells = cells[cells["processes"] == cells["cores"]]
+    skipped = cells["skipped"].astype(object)  # read back from CSV, "not skipped" is NaN
+    cells = cells.assign(skipped=skipped.where(skipped.notna(), None))
     return markdown_table(cells).replace("### ", "#### ").strip()
 
 
