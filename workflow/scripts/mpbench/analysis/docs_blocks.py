@@ -373,6 +373,6 @@ def sampler_bias(snap) -> str:
     lines.append(
         f"In {covers} of {len(table)} cells the interval of the ratio covers 1: no bias from "
         "sampling during the rounds is resolved at this number of pairs; only a bias beyond an interval's ends is "
-        "are the bias this run can rule out."
+        "ruled out."
     )
     return "\n".join(lines)
