@@ -372,7 +372,7 @@ def sampler_bias(snap) -> str:
     lines.append("")
     lines.append(
         f"In {covers} of {len(table)} cells the interval of the ratio covers 1: no bias from "
-        "sampling during the rounds is resolved at this number of pairs; only a bias beyond an interval's ends is "
-        "ruled out."
+        "sampling during the rounds is resolved at this number of pairs; only a bias beyond an "
+        "interval's ends is ruled out."
     )
     return "\n".join(lines)
