@@ -129,15 +129,17 @@ def _snapshot_copy(tmp_path) -> Snapshot:
 
 def test_absent_optional_files_say_so_and_present_ones_show(tmp_path):
     snap = _snapshot_copy(tmp_path)
+    measured = pd.read_csv(SNAP / "sampler_bias.csv").iloc[:1]
     (snap.folder / "sampler_bias.csv").unlink(missing_ok=True)
     assert docs_blocks.sampler_bias(snap).startswith("*Not in this snapshot.*")
     assert docs_blocks.slurm(snap).startswith("*Not in this snapshot.*")
-    pd.DataFrame({"strategy": ["pool_map"], "ratio": [1.25], "ratio_low": [1.1]}).to_csv(
+    measured.assign(ratio=1.25, ratio_low=1.1, ratio_high=1.4).to_csv(
         snap.folder / "sampler_bias.csv", index=False
     )
     shown = Snapshot(ROOT, folder=snap.folder)  # a fresh one: the CSVs are cached
     table = docs_blocks.sampler_bias(shown).splitlines()
-    assert "strategy" in table[0] and "ratio_low" in table[0] and "1.25" in table[2]
+    assert "ratio [interval]" in table[0] and "1.25 [1.10, 1.40]" in table[2]
+    assert table[-1].startswith("In 0 of 1 cells the interval of the ratio covers 1")
 
 
 def test_the_engines_block_pairs_each_cold_pool_with_its_warm_twin(tmp_path):
