@@ -202,19 +202,18 @@ class SamplerLog:
         self.requests.append((request, self.run))
         return self.sample_s if request == environ.SAMPLE else 0.0
 
-    def strategy(self, job):
-        self.run = "strategy"
+    def _run(self, name: str, job):
+        self.run = name
         job.lap("startup")
         job.lap("compute")
         self.run = "outside"
         return 4
 
+    def strategy(self, job):
+        return self._run("strategy", job)
+
     def baseline(self, job):
-        self.run = "baseline"
-        job.lap("startup")
-        job.lap("compute")
-        self.run = "outside"
-        return 4
+        return self._run("baseline", job)
 
 
 @pytest.fixture
